@@ -1,0 +1,234 @@
+"""``vi.Client``: the composition root. It resolves configuration, builds the transport and the
+requester, exposes the resources, and owns the life cycle of all of it.
+
+The life cycle is the one ``docs/resource-management`` describes (DESIGN decision 8): open
+until ``close()``; ``close()`` is idempotent and thread-safe; a closed client refuses requests
+before any I/O; a client dropped while open warns (``ResourceWarning``) and frees its sockets.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
+
+from requests.adapters import BaseAdapter
+
+from .config import ENV_SECRET_KEY, ClientConfig, Secret, Timeout, resolve_config
+from .errors import ViConfigurationError, ViErrorCode
+from .http import Requester, default_user_agent
+from .logging import LoggingConfig, configure_logging, get_logger, remember_secret
+from .resources import Annotations, Assets, Datasets, Organizations, Runs
+from .retry import RetryConfig
+from .transport import Transport
+
+__all__ = ["Client"]
+
+
+class Client:
+    """A client for one organization of the Vi API.
+
+    Credentials resolve field by field as argument → environment (``DATATURE_VI_SECRET_KEY``,
+    ``DATATURE_VI_ORGANIZATION_ID``, ``DATATURE_VI_API_ENDPOINT``) → ``config_file`` (JSON with
+    ``secret_key``, ``organization_id`` and optionally ``endpoint``). Construction validates
+    everything and makes no network call.
+
+    One client is meant to be shared by many threads: ``max_connections`` caps its requests in
+    flight (further callers wait up to ``timeout.pool`` seconds for a free connection, then get
+    ``ViTimeoutError``) and ``max_keepalive_connections`` caps the idle connections it keeps.
+
+    ``adapters`` maps URL prefixes to ``requests`` transport adapters (a proxy, a custom TLS
+    context, ``vi.testing``'s in-process adapter); the client uses but never closes them.
+    """
+
+    def __init__(
+        self,
+        secret_key: Optional[str] = None,
+        organization_id: Optional[str] = None,
+        config_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        endpoint: Optional[str] = None,
+        logging_config: Optional[LoggingConfig] = None,
+        timeout: Union[None, float, Timeout, Tuple[float, float]] = None,
+        max_retries: Optional[int] = None,
+        retry_config: Optional[RetryConfig] = None,
+        max_connections: int = 100,
+        max_keepalive_connections: int = 20,
+        *,
+        adapters: Optional[Mapping[str, BaseAdapter]] = None,
+        verify: Union[bool, str, None] = None,
+        pickle_secret: bool = False,
+    ) -> None:
+        # Closed-ness first: __del__ must find it even if validation below raises.
+        self._closed = True
+        if logging_config is not None and not isinstance(logging_config, LoggingConfig):
+            raise ViConfigurationError(
+                "logging_config must be a vi.logging.LoggingConfig, got %s" % type(logging_config).__name__,
+                error_code=ViErrorCode.INVALID_PARAMETER,
+            )
+        if adapters is not None:
+            for prefix, adapter in dict(adapters).items():
+                _check_adapter(prefix, adapter)
+        self._logging_config = logging_config
+        if logging_config is not None:
+            configure_logging(logging_config)
+        config = resolve_config(
+            secret_key=secret_key,
+            organization_id=organization_id,
+            config_file=config_file,
+            endpoint=endpoint,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_config=retry_config,
+            max_connections=max_connections,
+            max_keepalive_connections=max_keepalive_connections,
+            user_agent=default_user_agent(),
+            verify=verify,
+        )
+        self._setup(config, dict(adapters or {}), bool(pickle_secret))
+
+    def _setup(self, config: ClientConfig, adapters: Dict[str, BaseAdapter], pickle_secret: bool) -> None:
+        if config.secret_key is not None:
+            remember_secret(config.secret_key.reveal())
+        self._config = config
+        self._pickle_secret = pickle_secret
+        self._close_lock = threading.Lock()
+        self._log = get_logger()
+        self._transport = Transport(
+            max_connections=config.max_connections,
+            max_keepalive_connections=config.max_keepalive_connections,
+            pool_timeout=config.timeout.pool,
+            adapters=adapters,
+            verify=config.verify,
+        )
+        self._closed = False
+        self._requester = Requester(
+            config, self._transport, is_closed=self._is_closed, logging_config=self._logging_config
+        )
+        self.organizations = Organizations(self._requester)
+        self.datasets = Datasets(self._requester)
+        self.assets = Assets(self._requester)
+        self.annotations = Annotations(self._requester)
+        self.runs = Runs(self._requester)
+        self._log.debug(
+            "Client initialized: endpoint=%s organization_id=%s", config.endpoint, config.organization_id
+        )
+        self._log.debug(
+            "Connection pool: max_connections=%d max_keepalive_connections=%d pool_timeout=%gs",
+            config.max_connections,
+            config.max_keepalive_connections,
+            config.timeout.pool,
+        )
+
+    def _is_closed(self) -> bool:
+        return self._closed
+
+    # -- life cycle ----------------------------------------------------------------------
+    @property
+    def is_closed(self) -> bool:
+        """``False`` until the first ``close()``, then ``True`` for good."""
+        return self._closed
+
+    def close(self) -> None:
+        """Release the connection pool. Safe to call any number of times, from any thread."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            self._transport.close()
+        finally:
+            self._log.debug("Client closed: connection pool released")
+
+    def __enter__(self) -> "Client":
+        if self._closed:
+            raise RuntimeError("Cannot use closed client in context manager")
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_closed", True):
+            return
+        try:
+            warnings.warn(
+                "vi.Client was garbage-collected while open; use 'with vi.Client(...)' or call close()",
+                ResourceWarning,
+                stacklevel=2,
+                source=self,
+            )
+            self.close()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
+
+    # -- configuration -------------------------------------------------------------------
+    @property
+    def config(self) -> ClientConfig:
+        """The resolved configuration (its ``repr`` masks the secret key)."""
+        return self._config
+
+    @property
+    def organization_id(self) -> str:
+        return self._config.organization_id
+
+    @property
+    def endpoint(self) -> str:
+        return self._config.endpoint
+
+    def mount(self, prefix: str, adapter: BaseAdapter) -> None:
+        """Send requests whose URL starts with ``prefix`` through ``adapter``. The caller keeps
+        ownership: ``close()`` unmounts it but does not close it."""
+        _check_adapter(prefix, adapter)
+        self._transport.mount(prefix, adapter)
+
+    def __repr__(self) -> str:
+        return "<vi.Client endpoint=%r organization_id=%r%s>" % (
+            self._config.endpoint,
+            self._config.organization_id,
+            " closed" if self._closed else "",
+        )
+
+    # -- pickling (DESIGN decision 7) ----------------------------------------------------
+    def __getstate__(self) -> Dict[str, Any]:
+        """Configuration only: a fresh pool is built on arrival, mounted adapters stay behind,
+        and the secret key travels only with ``pickle_secret=True``."""
+        config = self._config
+        return {
+            "config": config.replace(secret_key=None),
+            "secret": config.secret_key.reveal() if (self._pickle_secret and config.secret_key) else None,
+            "pickle_secret": self._pickle_secret,
+            "logging_config": self._logging_config,
+            "closed": self._closed,
+        }
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self._closed = True
+        self._logging_config = state["logging_config"]
+        config: ClientConfig = state["config"]
+        secret = state["secret"] or os.environ.get(ENV_SECRET_KEY) or _secret_from_file(config.config_file)
+        config = config.replace(secret_key=Secret(secret) if secret else None)
+        self._setup(config, {}, state["pickle_secret"])
+        if state["closed"]:
+            self.close()
+
+
+def _secret_from_file(path: Optional[str]) -> Optional[str]:
+    if not path:
+        return None
+    try:
+        import json
+
+        with open(path, encoding="utf-8") as fh:
+            value = json.load(fh).get("secret_key")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _check_adapter(prefix: Any, adapter: Any) -> None:
+    if not isinstance(prefix, str) or not prefix:
+        raise ViConfigurationError("adapter prefixes must be non-empty strings, got %r" % (prefix,))
+    if not isinstance(adapter, BaseAdapter):
+        raise ViConfigurationError(
+            "adapters must be requests.adapters.BaseAdapter instances, got %s" % type(adapter).__name__
+        )

@@ -1,0 +1,229 @@
+"""Deterministic demo content, so a fresh server looks like a real workspace and tests can rely on it.
+
+Everything derives from a seeded RNG and fixed timestamps: the same arguments always yield the same
+ids, names and numbers (ids only change if they would collide with existing ones).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import zlib
+from typing import Callable, Container, List, Optional
+
+from .records import AnnotationRecord, AssetRecord, DatasetRecord, RunRecord
+
+__all__ = ["BASE_TIME_MS", "DemoFactory", "organization_name", "owner_user_id"]
+
+#: 2024-12-11T06:53:20Z, the timestamp used throughout the protocol examples.
+BASE_TIME_MS = 1733900000000
+_HOUR = 3600 * 1000
+_DAY = 24 * _HOUR
+_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+_MIXED = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+DATASET_NAMES = [
+    "Drone Footage 2025",
+    "Retail Shelf Audit",
+    "Warehouse Pallet Inspection",
+    "Street Scenes Captioning",
+    "Solar Panel Defects",
+    "Crop Health Survey",
+    "Medical Device Labels",
+    "Construction Site Safety",
+    "Parking Lot Occupancy",
+    "Wildlife Camera Traps",
+    "Kitchen Appliance VQA",
+    "Traffic Sign Grounding",
+    "Fashion Catalogue Captions",
+    "Circuit Board QA",
+    "Shipping Container IDs",
+    "Rooftop Damage Claims",
+    "Fruit Ripeness Grading",
+    "Assembly Line Parts",
+    "Museum Artwork Descriptions",
+    "Underwater Reef Survey",
+    "Airport Apron Monitoring",
+    "Road Crack Detection",
+    "Livestock Counting",
+    "Document Layout Regions",
+    "Satellite Flood Mapping",
+]
+_TYPES = ["phrase-grounding", "phrase-grounding", "vqa", "phrase-grounding", "freeform"]
+_TAGS = ["car", "person", "tree", "building", "sign", "truck", "bicycle", "dog", "pallet", "crack"]
+_COLORS = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6"]
+_DIMENSIONS = [(1920, 1080), (1280, 720), (4000, 3000), (1024, 1024), (3840, 2160)]
+_CAMERAS = ["DJI-M3", "GoPro-11", "Canon-R6", "Pixel-8", "Axis-P14"]
+_ORG_NAMES = ["Acme Robotics", "Globex Vision", "Initech Labs", "Umbrella Imaging", "Stark Analytics"]
+_ARCHITECTURES = ["qwen2.5-vl-7b", "florence-2-large", "paligemma-3b"]
+
+
+def owner_user_id(org_id: str) -> str:
+    return "usr-" + hashlib.sha1(org_id.encode("utf-8")).hexdigest()[:8]
+
+
+def organization_name(org_id: str) -> str:
+    return _ORG_NAMES[zlib.crc32(org_id.encode("utf-8")) % len(_ORG_NAMES)]
+
+
+class DemoFactory:
+    """Builds records for one organization; `next_seq` keeps the store's global ordering."""
+
+    def __init__(self, org_id: str, next_seq: Callable[[], int], seed: int = 0) -> None:
+        self.org_id = org_id
+        self.owner = owner_user_id(org_id)
+        self._next_seq = next_seq
+        self._rng = random.Random(f"vi.testing.demo:{seed}")
+
+    def _token(self, length: int, alphabet: str = _ALNUM) -> str:
+        return "".join(self._rng.choice(alphabet) for _ in range(length))
+
+    def _unique(self, make: Callable[[], str], taken: Container[str]) -> str:
+        value = make()
+        while value in taken:
+            value = make()
+        return value
+
+    def dataset(self, index: int, taken: Container[str], assets: int, annotations: int) -> DatasetRecord:
+        short_id = self._unique(lambda: "ds" + self._token(6), taken)
+        name = DATASET_NAMES[index % len(DATASET_NAMES)]
+        if index >= len(DATASET_NAMES):
+            name = f"{name} #{index // len(DATASET_NAMES) + 1}"
+        tag_names = self._rng.sample(_TAGS, 3)
+        created = BASE_TIME_MS + index * _DAY
+        ds = DatasetRecord(
+            org_id=self.org_id,
+            short_id=short_id,
+            seq=self._next_seq(),
+            name=name,
+            owner_user=self.owner,
+            create_date=created,
+            last_accessed=created + 450000,
+            type=_TYPES[index % len(_TYPES)],
+            description=f"Demo dataset: {name.lower()}",
+            tags={tag: i for i, tag in enumerate(tag_names)},
+            tag_details={
+                tag: {"description": f"Any {tag}", "color": self._rng.choice(_COLORS)} for tag in tag_names
+            },
+            preference={"defaultView": "grid", "showThumbnails": True},
+        )
+        for number in range(1, assets + 1):
+            asset = self.asset(ds, number, annotations)
+            ds.assets[asset.asset_id] = asset
+        return ds
+
+    def asset(self, ds: DatasetRecord, number: int, annotations: int) -> AssetRecord:
+        asset_id = self._unique(lambda: "ast-" + self._token(8, _MIXED), ds.assets)
+        width, height = self._rng.choice(_DIMENSIONS)
+        png = self._rng.random() < 0.2
+        created = ds.create_date + number * 60000
+        asset = AssetRecord(
+            asset_id=asset_id,
+            seq=self._next_seq(),
+            filename="frame_{:04d}.{}".format(number, "png" if png else "jpg"),
+            owner_user=self.owner,
+            file_size=self._rng.randint(120000, 2400000),
+            height=height,
+            width=width,
+            mime_type="image/png" if png else "image/jpeg",
+            crc32c=base64.b64encode(self._rng.getrandbits(32).to_bytes(4, "big")).decode("ascii"),
+            time_created=created,
+            last_updated=created + 450000,
+            custom_metadata={
+                "camera": self._rng.choice(_CAMERAS),
+                "altitude_m": self._rng.randint(5, 150),
+                "night": self._rng.random() < 0.25,
+            },
+        )
+        for ann in self.annotations(ds, asset, annotations):
+            asset.annotations[ann.annotation_id] = ann
+        return asset
+
+    def annotations(self, ds: DatasetRecord, asset: AssetRecord, count: int) -> List[AnnotationRecord]:
+        """A caption first, then bounding boxes grounding the phrases the caption mentions."""
+        if count <= 0:
+            return []
+        tags = list(ds.tags)
+        first, second = self._rng.sample(tags, 2)
+        caption = f"A {first} next to a {second}"
+        phrases = [(first, caption.index(first)), (second, caption.rindex(second))]
+        group = "grp-" + self._token(6)
+        made: List[AnnotationRecord] = []
+        taken = set()
+        for i in range(count):
+            ann_id = self._unique(lambda: "ann-" + self._token(8), taken)
+            taken.add(ann_id)
+            common = dict(
+                annotation_id=ann_id,
+                asset_id=asset.asset_id,
+                seq=self._next_seq(),
+                group_id=group,
+                time_created=asset.time_created,
+                last_updated=asset.last_updated,
+            )
+            if i == 0:
+                made.append(AnnotationRecord(tag=ds.tags[first], role="Caption", caption=caption, **common))
+                continue
+            tag, start = phrases[(i - 1) % len(phrases)]
+            x0, y0 = round(self._rng.uniform(0.0, 0.6), 3), round(self._rng.uniform(0.0, 0.6), 3)
+            x1, y1 = round(x0 + self._rng.uniform(0.1, 0.4), 3), round(y0 + self._rng.uniform(0.1, 0.4), 3)
+            made.append(
+                AnnotationRecord(
+                    tag=ds.tags[tag],
+                    role="PhraseGroundingBoundingBox",
+                    bound=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
+                    target=[start, start + len(tag)],
+                    **common,
+                )
+            )
+        return made
+
+    def run(self, index: int, taken: Container[str], dataset: Optional[DatasetRecord]) -> RunRecord:
+        run_id = self._unique(lambda: "run-" + self._token(8, "0123456789abcdef"), taken)
+        created = BASE_TIME_MS + 30 * _DAY + index * _DAY
+        project = "tp-" + self._token(4, "0123456789abcdef")
+        blocks = []
+        if dataset is not None:
+            blocks.append(
+                {
+                    "block": "dataset",
+                    "settings": {"datasetId": dataset.composite_id, "splitRatio": 0.8},
+                    "style": {"x": 0, "y": 0},
+                }
+            )
+        blocks.append(
+            {
+                "block": "model",
+                "settings": {"architecture": _ARCHITECTURES[index % len(_ARCHITECTURES)], "epochs": 3},
+                "style": {"x": 300, "y": 0},
+            }
+        )
+        finished = index % 2 == 0
+        conditions = [
+            {"condition": "Started", "status": "Reached", "lastTransitionTime": created},
+            {"condition": "Training", "status": "Reached", "lastTransitionTime": created + 60000},
+            {
+                "condition": "Finished",
+                "status": "Reached" if finished else "Waiting",
+                "lastTransitionTime": created + (2 * _HOUR if finished else 60000),
+            },
+        ]
+        return RunRecord(
+            run_id=run_id,
+            seq=self._next_seq(),
+            flow={
+                "name": f"Grounding fine-tune #{index + 1}",
+                "schema": "v1",
+                "tolerations": {"accelerators": ["nvidia-a100-80gb"]},
+                "settings": {"advanced": {"seed": 42}},
+                "blocks": blocks,
+                "trainingProject": project,
+            },
+            conditions=conditions,
+            time_created=created,
+            last_updated=created + (2 * _HOUR if finished else 60000),
+            training_project=project,
+            generation=2,
+            attributes={"notes": "baseline" if index == 0 else f"experiment {index}"},
+        )

@@ -1,0 +1,92 @@
+"""An ``HTTPAdapter`` whose pool limits mean what the guide says (DESIGN decision 1).
+
+``requests`` leaves urllib3 pools non-blocking by default: with more threads than
+``pool_maxsize`` it opens extra connections and then discards them with "Connection pool is
+full". Blocking pools fix that, but urllib3 then waits forever for a free connection, because
+``requests`` never passes a pool timeout. This adapter makes the pool block with a timeout,
+caps the idle connections it keeps, and enforces ``Content-Length`` on urllib3 1.26 as 2.x does.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Type
+
+from requests.adapters import HTTPAdapter
+from requests.exceptions import Timeout
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import EmptyPoolError
+from urllib3.util.retry import Retry
+
+__all__ = ["PoolTimeout", "PooledAdapter"]
+
+
+class PoolTimeout(Timeout):
+    """No connection became free within the pool timeout."""
+
+
+def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: int) -> Type[HTTPConnectionPool]:
+    class Pool(base):  # type: ignore[valid-type, misc]
+        def _get_conn(self, timeout: Optional[float] = None) -> Any:
+            return super()._get_conn(timeout=pool_timeout if timeout is None else timeout)
+
+        def _put_conn(self, conn: Any) -> None:
+            # Keep at most ``keepalive`` idle connections; a closed one frees its slot (None),
+            # so the number of connections can still grow back to maxsize under load.
+            queue = getattr(self.pool, "queue", None)
+            if conn is not None and queue is not None:
+                with self.pool.mutex:
+                    idle = sum(1 for c in queue if c is not None)
+                if idle >= keepalive:
+                    conn.close()
+                    conn = None
+            super()._put_conn(conn)
+
+        def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("enforce_content_length", True)
+            return super().urlopen(method, url, *args, **kwargs)
+
+    Pool.__name__ = Pool.__qualname__ = "Vi" + base.__name__
+    return Pool
+
+
+class PooledAdapter(HTTPAdapter):
+    """Caps requests in flight at ``max_connections`` per host pool, waits at most
+    ``pool_timeout`` seconds for a free connection, and keeps at most
+    ``max_keepalive_connections`` idle ones. urllib3 retries are off: one layer retries."""
+
+    def __init__(
+        self,
+        *,
+        max_connections: int,
+        max_keepalive_connections: int,
+        pool_timeout: float,
+        host_pools: int = 10,
+    ) -> None:
+        self._pool_classes: Dict[str, Type[HTTPConnectionPool]] = {
+            "http": _pool_class(HTTPConnectionPool, pool_timeout, max_keepalive_connections),
+            "https": _pool_class(HTTPSConnectionPool, pool_timeout, max_keepalive_connections),
+        }
+        self.pool_timeout = pool_timeout
+        super().__init__(
+            pool_connections=host_pools,
+            pool_maxsize=max_connections,
+            max_retries=Retry(total=0, read=False, redirect=False, raise_on_status=False),
+            pool_block=True,
+        )
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = True, **pool_kwargs: Any) -> None:
+        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(self._pool_classes)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = dict(self._pool_classes)
+        return manager
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().send(request, *args, **kwargs)
+        except EmptyPoolError:
+            raise PoolTimeout(
+                "No free connection within %gs: every pooled connection is busy" % self.pool_timeout,
+                request=request,
+            ) from None
