@@ -97,9 +97,9 @@ class InProcessAdapter(BaseAdapter):
         self,
         request: PreparedRequest,
         stream: bool = False,
-        timeout: Union[None, float, Tuple[float, float]] = None,
+        timeout: Union[None, float, Tuple[float, float], Tuple[float, None]] = None,
         verify: Union[bool, str] = True,
-        cert: Optional[Union[str, Tuple[str, str]]] = None,
+        cert: Union[None, bytes, str, Tuple[Union[bytes, str], Union[bytes, str]]] = None,
         proxies: Optional[Mapping[str, str]] = None,
     ) -> Response:
         body = _body_bytes(request.body)
@@ -155,9 +155,10 @@ class InProcessAdapter(BaseAdapter):
         response.headers = CaseInsensitiveDict(raw.headers)
         response.encoding = get_encoding_from_headers(response.headers)
         response.raw = raw
-        response.url = request.url.decode("utf-8") if isinstance(request.url, bytes) else request.url
+        url: Any = request.url
+        response.url = url.decode("utf-8") if isinstance(url, bytes) else str(url or "")
         response.request = request
-        response.connection = self
+        response.connection = self  # type: ignore[assignment]  # requests annotates HTTPAdapter
         return response
 
     def close(self) -> None:

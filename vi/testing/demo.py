@@ -10,7 +10,7 @@ import base64
 import hashlib
 import random
 import zlib
-from typing import Callable, Container, List, Optional
+from typing import Any, Callable, Container, Dict, List, Optional, Set
 
 from .records import AnnotationRecord, AssetRecord, DatasetRecord, RunRecord
 
@@ -150,11 +150,11 @@ class DemoFactory:
         phrases = [(first, caption.index(first)), (second, caption.rindex(second))]
         group = "grp-" + self._token(6)
         made: List[AnnotationRecord] = []
-        taken = set()
+        taken: Set[str] = set()
         for i in range(count):
             ann_id = self._unique(lambda: "ann-" + self._token(8), taken)
             taken.add(ann_id)
-            common = dict(
+            common: Dict[str, Any] = dict(
                 annotation_id=ann_id,
                 asset_id=asset.asset_id,
                 seq=self._next_seq(),
@@ -200,7 +200,7 @@ class DemoFactory:
             }
         )
         finished = index % 2 == 0
-        conditions = [
+        conditions: List[Dict[str, Any]] = [
             {"condition": "Started", "status": "Reached", "lastTransitionTime": created},
             {"condition": "Training", "status": "Reached", "lastTransitionTime": created + 60000},
             {

@@ -34,6 +34,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ViLocal/1.0"
     disable_nagle_algorithm = True
+    _headers_buffer: List[bytes]  # set by BaseHTTPRequestHandler.send_header
     server: "_Server"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature

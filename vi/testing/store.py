@@ -35,7 +35,7 @@ class Page(NamedTuple):
 
 def _page(records: Iterable[T], after_seq: int, limit: int, render: Callable[[T], JSON]) -> Page:
     """Keyset slice by creation sequence: stable under concurrent inserts and deletes."""
-    chosen = []
+    chosen: List[T] = []
     has_more = False
     for record in records:
         if record.seq <= after_seq:  # type: ignore[attr-defined]
