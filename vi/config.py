@@ -80,6 +80,10 @@ class Timeout:
 
     __slots__ = ("connect", "read", "pool")
 
+    connect: float
+    read: float
+    pool: float
+
     def __init__(self, connect: float = 60.0, read: float = 300.0, pool: float = 60.0) -> None:
         self.connect = _positive("timeout.connect", connect)
         self.read = _positive("timeout.read", read)
@@ -155,6 +159,17 @@ class ClientConfig:
         "verify",
     )
 
+    secret_key: Optional[Secret]
+    organization_id: str
+    endpoint: str
+    timeout: Timeout
+    retry: RetryConfig
+    max_connections: int
+    max_keepalive_connections: int
+    config_file: Optional[str]
+    user_agent: str
+    verify: Union[bool, str, None]
+
     def __init__(
         self,
         *,
@@ -182,6 +197,13 @@ class ClientConfig:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("ClientConfig is immutable")
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        for name in self.__slots__:
+            object.__setattr__(self, name, state[name])
 
     def replace(self, **changes: Any) -> "ClientConfig":
         values = {name: getattr(self, name) for name in self.__slots__}

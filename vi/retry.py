@@ -59,6 +59,14 @@ class RetryConfig:
         "jitter_factor",
     )
 
+    max_retries: int
+    max_rate_limit_retries: int
+    base_delay: float
+    max_delay: float
+    strategy: RetryStrategy
+    respect_retry_after: bool
+    jitter_factor: float
+
     def __init__(
         self,
         max_retries: int = 3,
@@ -72,9 +80,9 @@ class RetryConfig:
         for name, value in (("max_retries", max_retries), ("max_rate_limit_retries", max_rate_limit_retries)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ViInvalidParameterError(name, "%s must be an integer >= 0, got %r" % (name, value))
-        for name, value in (("base_delay", base_delay), ("max_delay", max_delay)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ViInvalidParameterError(name, "%s must be a number > 0, got %r" % (name, value))
+        for name, delay in (("base_delay", base_delay), ("max_delay", max_delay)):
+            if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not delay > 0:
+                raise ViInvalidParameterError(name, "%s must be a number > 0, got %r" % (name, delay))
         if base_delay > max_delay:
             raise ViInvalidParameterError("base_delay", "base_delay cannot exceed max_delay")
         if isinstance(jitter_factor, bool) or not isinstance(jitter_factor, (int, float)) or not 0 <= jitter_factor <= 1:
@@ -197,7 +205,8 @@ def call_with_retries(
         outcome = state.outcome
         if outcome is None or not outcome.failed:
             return False
-        budget = _budget(outcome.exception(), method)
+        error = outcome.exception()
+        budget = _budget(error, method) if error is not None else None
         if budget is None or used[budget] >= limits[budget]:
             return False
         last_budget["name"] = budget

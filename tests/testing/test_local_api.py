@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import requests
 
 from vi.testing import LocalViServer
 
@@ -461,8 +462,6 @@ def test_json_is_compact_utf8(api):
 
 def test_in_process_server_needs_no_start():
     server = LocalViServer(datasets=2, assets_per_dataset=1, runs=0)
-    import requests
-
     with requests.Session() as s:
         s.mount("http://vi.local/", server.adapter())
         response = s.get(

@@ -100,6 +100,24 @@ def test_raw_socket_http11_pipeline_and_content_length(server):
     assert data.count(b"Content-Length:") == 2
 
 
+def test_truncate_fault_on_the_wire(server):
+    server.faults.add(truncate=True)
+    request = f"GET /workspaces HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {server.secret_key}\r\nOrganization-Id: {server.organization_id}\r\n\r\n"
+    host, port = server.url[len("http://") :].split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(request.encode())
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break  # the server closed the connection
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    declared = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    assert b"connection: close" not in head.lower()
+    assert len(body) == declared // 2
+
+
 def test_stop_leaves_no_threads_even_with_idle_and_busy_connections():
     before = set(threading.enumerate())
     server = LocalViServer(datasets=1, assets_per_dataset=1, runs=0).start()

@@ -7,8 +7,9 @@ these numbers instead of poking at urllib3 internals.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass, field
-from typing import List
+from typing import Deque, List
 
 from requests.structures import CaseInsensitiveDict
 
@@ -29,19 +30,20 @@ class RequestRecord:
 class Stats:
     """Thread-safe counters; every mutation takes the same lock so maxima are never torn."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_records: int = 10000) -> None:
         self._lock = threading.Lock()
+        self._max_records = max_records
         self.connections_opened = 0
         self.connections_open = 0
         self.max_connections_open = 0
         self.requests_in_flight = 0
         self.max_requests_in_flight = 0
         self.request_count = 0
-        self._requests: List[RequestRecord] = []
+        self._requests: Deque[RequestRecord] = deque(maxlen=max_records)
 
     @property
     def requests(self) -> List[RequestRecord]:
-        """A snapshot, so callers can iterate while the server keeps appending."""
+        """A snapshot (the most recent `max_records`), safe to iterate while the server appends."""
         with self._lock:
             return list(self._requests)
 
@@ -52,7 +54,7 @@ class Stats:
             self.max_connections_open = self.connections_open
             self.max_requests_in_flight = self.requests_in_flight
             self.request_count = 0
-            self._requests = []
+            self._requests.clear()
 
     def connection_opened(self) -> None:
         with self._lock:
