@@ -6,10 +6,9 @@ import pickle
 import sys
 
 import pytest
+import spawn_worker
 
 import vi
-
-import spawn_worker
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
