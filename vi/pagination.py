@@ -48,7 +48,7 @@ class Page(Generic[T]):
     one first), ``all_items()`` yields items across every page. Both stop at ``limit``.
     """
 
-    __slots__ = ("items", "next_page", "prev_page", "_fetch")
+    __slots__ = ("items", "next_page", "prev_page", "_fetch", "__weakref__")
 
     def __init__(
         self,
