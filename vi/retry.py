@@ -201,8 +201,9 @@ def call_with_retries(
     limits = {"rate": config.max_rate_limit_retries, "other": config.max_retries}
     last_budget: Dict[str, str] = {}
 
-    def should_retry(state: tenacity.RetryCallState) -> bool:
-        outcome = state.outcome
+    # tenacity 8.0 passes the state by keyword, so the parameter must be named retry_state.
+    def should_retry(retry_state: tenacity.RetryCallState) -> bool:
+        outcome = retry_state.outcome
         if outcome is None or not outcome.failed:
             return False
         error = outcome.exception()
@@ -212,9 +213,9 @@ def call_with_retries(
         last_budget["name"] = budget
         return True
 
-    def wait(state: tenacity.RetryCallState) -> float:
+    def wait(retry_state: tenacity.RetryCallState) -> float:
         budget = last_budget["name"]
-        error = state.outcome.exception() if state.outcome is not None else None
+        error = retry_state.outcome.exception() if retry_state.outcome is not None else None
         delay = None
         if (
             config.respect_retry_after
@@ -227,7 +228,7 @@ def call_with_retries(
         used[budget] += 1
         delay = min(delay, config.max_delay)
         if on_retry is not None and isinstance(error, ViError):
-            on_retry(error, state.attempt_number, delay)
+            on_retry(error, retry_state.attempt_number, delay)
         return delay
 
     retrying = tenacity.Retrying(
