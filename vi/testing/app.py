@@ -123,9 +123,17 @@ def _json_response(
     status: int, payload: Any, headers: Optional[Dict[str, str]] = None
 ) -> Tuple[int, List, bytes]:
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    out = [("Content-Type", "application/json")]
-    out.extend((headers or {}).items())
+    out = list((headers or {}).items())
+    if not any(name.lower() == "content-type" for name, _ in out):
+        out.insert(0, ("Content-Type", "application/json"))
     return status, out, body
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
 
 
 def _split_target(environ: Dict[str, Any]) -> Tuple[str, List[str]]:
@@ -205,8 +213,7 @@ class ViApp:
             self.stats.request_finished()
         headers.append(("Content-Length", str(len(payload))))
         headers.append(("x-cloud-trace-context", f"{secrets.token_hex(16)}/{secrets.randbits(48)};o=1"))
-        phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Unknown"
-        start_response(f"{status} {phrase}", headers)
+        start_response(f"{status} {_phrase(status)}", headers)
         return [payload]
 
     def _respond(self, request: Request) -> Tuple[int, List, bytes]:
@@ -216,10 +223,10 @@ class ViApp:
             self.faults.sleep(fault.latency or 0)
             if fault.drop:
                 raise DropConnection(request.raw_path)
-            if fault.status is not None:
-                return self._fault_response(fault)
             if fault.truncate:
                 request.environ[TRUNCATE_KEY] = True
+            if fault.status is not None:
+                return self._fault_response(fault)
         try:
             return self._dispatch(request)
         except HTTPError as exc:
@@ -239,8 +246,8 @@ class ViApp:
             headers["Retry-After"] = str(fault.retry_after)
         body = fault.body
         if body is None:
-            phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-            return _json_response(status, {"message": f"Injected fault: HTTP {status} {phrase}"}, headers)
+            message = f"Injected fault: HTTP {status} {_phrase(status)}"
+            return _json_response(status, {"message": message}, headers)
         if isinstance(body, (dict, list)):
             return _json_response(status, body, headers)
         if isinstance(body, str):
