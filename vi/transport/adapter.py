@@ -8,12 +8,13 @@ caps the idle connections it keeps, and enforces ``Content-Length`` on urllib3 1
 """
 from __future__ import annotations
 
+import queue
 from typing import Any, Dict, Optional, Type
 
 from requests.adapters import HTTPAdapter
 from requests.exceptions import Timeout
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import EmptyPoolError
+from urllib3.exceptions import ClosedPoolError, EmptyPoolError
 from urllib3.util.retry import Retry
 
 __all__ = ["PoolTimeout", "PooledAdapter"]
@@ -23,22 +24,48 @@ class PoolTimeout(Timeout):
     """No connection became free within the pool timeout."""
 
 
+def _wake(pool: "queue.Queue[Any]", count: int) -> None:
+    for _ in range(max(1, count)):
+        try:
+            pool.put(None, block=False)
+        except queue.Full:
+            return
+
+
 def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: int) -> Type[HTTPConnectionPool]:
     class Pool(base):  # type: ignore[valid-type, misc]
         def _get_conn(self, timeout: Optional[float] = None) -> Any:
-            return super()._get_conn(timeout=pool_timeout if timeout is None else timeout)
+            waiting_on = self.pool
+            conn = super()._get_conn(timeout=pool_timeout if timeout is None else timeout)
+            if self.pool is None:
+                # Woken by close() (see below): fail like a closed pool instead of connecting,
+                # and pass the wake-up on to the next thread waiting on the same queue.
+                if conn is not None:
+                    conn.close()
+                if waiting_on is not None:
+                    _wake(waiting_on, 1)
+                raise ClosedPoolError(self, "Pool is closed.")
+            return conn
 
         def _put_conn(self, conn: Any) -> None:
             # Keep at most ``keepalive`` idle connections; a closed one frees its slot (None),
             # so the number of connections can still grow back to maxsize under load.
-            queue = getattr(self.pool, "queue", None)
-            if conn is not None and queue is not None:
-                with self.pool.mutex:
-                    idle = sum(1 for c in queue if c is not None)
+            pool = self.pool
+            if conn is not None and pool is not None:
+                with pool.mutex:
+                    idle = sum(1 for c in pool.queue if c is not None)
                 if idle >= keepalive:
                     conn.close()
                     conn = None
             super()._put_conn(conn)
+
+        def close(self) -> None:
+            # Threads blocked waiting for a free connection would otherwise sleep until the
+            # pool timeout; hand each a None slot so they wake up and see the pool is closed.
+            pool = self.pool
+            super().close()
+            if pool is not None:
+                _wake(pool, pool.maxsize)
 
         def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
             kwargs.setdefault("enforce_content_length", True)
@@ -81,6 +108,22 @@ class PooledAdapter(HTTPAdapter):
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         manager.pool_classes_by_scheme = dict(self._pool_classes)
         return manager
+
+    def close(self) -> None:
+        """Close every host pool now. urllib3 2.x's ``PoolManager.clear()`` only forgets its
+        pools (their sockets close whenever the garbage collector gets to them), and threads
+        waiting for a connection would sleep on until the pool timeout."""
+        managers = [self.poolmanager, *self.proxy_manager.values()]
+        pools = []
+        for manager in managers:
+            container = manager.pools
+            for key in list(container.keys()):
+                pool = container.get(key)
+                if pool is not None:
+                    pools.append(pool)
+        super().close()
+        for pool in pools:
+            pool.close()
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         try:
