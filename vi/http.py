@@ -27,7 +27,7 @@ from .errors import (
 )
 from .logging import LoggingConfig, get_logger, redact, redact_headers
 from .retry import CONNECT, POOL, call_with_retries
-from .transport import PoolTimeout, Transport
+from .transport import PoolTimeout, Transport, TransportClosed
 
 __all__ = ["Requester", "default_user_agent"]
 
@@ -195,11 +195,7 @@ class Requester:
                 log.debug("HTTP request body %s", _clip(body, lc.max_request_body_size))
         started = time.monotonic()
         try:
-            session = self._transport.session
-        except RuntimeError:
-            raise ViClientClosedError(method=method, path=path) from None
-        try:
-            response = session.request(
+            response = self._transport.request(
                 method,
                 url,
                 params=query,
@@ -208,6 +204,8 @@ class Requester:
                 timeout=self._timeout,
                 allow_redirects=True,
             )
+        except TransportClosed:
+            raise ViClientClosedError(method=method, path=path) from None
         except requests.RequestException as err:
             if self._is_closed():
                 raise ViClientClosedError(method=method, path=path) from None

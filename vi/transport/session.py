@@ -11,13 +11,19 @@ from __future__ import annotations
 import os
 import threading
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
+from requests.utils import get_environ_proxies
 
 from .adapter import PooledAdapter
 
-__all__ = ["Transport", "ViSession"]
+__all__ = ["Transport", "TransportClosed", "ViSession", "EnvironmentSettings"]
+
+
+class TransportClosed(RuntimeError):
+    """The transport was closed; nothing was sent."""
 
 
 class ViSession(requests.Session):
@@ -31,6 +37,39 @@ class ViSession(requests.Session):
         if self.should_strip_auth(response.request.url, prepared_request.url):
             for name in self.credential_headers:
                 prepared_request.headers.pop(name, None)
+
+
+class EnvironmentSettings:
+    """Proxy and CA-bundle settings from the environment, read once per origin.
+
+    ``requests`` re-reads ``HTTP(S)_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE`` (and ``~/.netrc``)
+    on every call, which is a large share of its per-request cost. The variables are still
+    honoured, but the answer for an origin (scheme + host + port) is computed on its first use
+    and kept, so a client ignores changes to them made after it started talking to a host.
+    """
+
+    def __init__(self, verify: Union[bool, str, None]) -> None:
+        self._verify = verify
+        self._cache: Dict[Tuple[str, str], Tuple[Dict[str, str], Union[bool, str]]] = {}
+        self._lock = threading.Lock()
+
+    def for_url(self, url: str) -> Tuple[Dict[str, str], Union[bool, str]]:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        found = self._cache.get(key)
+        if found is None:
+            proxies = get_environ_proxies(url, no_proxy=None)
+            verify: Union[bool, str] = True
+            if self._verify is not None:
+                verify = self._verify  # an explicit verify= wins, as in requests
+            else:
+                verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            found = (dict(proxies), verify)
+            with self._lock:
+                if len(self._cache) > 256:  # storage URLs may span many hosts: stay bounded
+                    self._cache.clear()
+                self._cache[key] = found
+        return found
 
 
 class Transport:
@@ -48,6 +87,7 @@ class Transport:
         self._limits = (max_connections, max_keepalive_connections, pool_timeout)
         self._verify = verify
         self._user_adapters: Dict[str, BaseAdapter] = dict(adapters or {})
+        self._environment = EnvironmentSettings(verify)
         self._lock = threading.Lock()
         self._closed = False
         self._pid = os.getpid()
@@ -66,9 +106,17 @@ class Transport:
         session.mount("http://", pooled)
         for prefix, adapter in self._user_adapters.items():
             session.mount(prefix, adapter)
-        if self._verify is not None:
-            session.verify = self._verify
+        # Environment settings are applied per request from EnvironmentSettings instead; this
+        # also keeps requests from reading ~/.netrc (auth is the requester's business).
+        session.trust_env = False
         return session
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """``Session.request`` with proxies and CA bundle from the (cached) environment."""
+        proxies, verify = self._environment.for_url(url)
+        kwargs.setdefault("proxies", proxies)
+        kwargs.setdefault("verify", verify)
+        return self.session.request(method, url, **kwargs)
 
     @property
     def session(self) -> requests.Session:
@@ -84,7 +132,7 @@ class Transport:
             self._lock = threading.Lock()
         with self._lock:
             if self._closed:
-                raise RuntimeError("transport is closed")
+                raise TransportClosed("transport is closed")
             if self._pid != os.getpid():
                 # Inherited sockets belong to the parent: drop them without closing.
                 self._pid = os.getpid()
