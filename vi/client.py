@@ -8,14 +8,16 @@ before any I/O; a client dropped while open warns (``ResourceWarning``) and free
 from __future__ import annotations
 
 import os
+import re
 import threading
 import warnings
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from urllib.parse import urlsplit
 
 from requests.adapters import BaseAdapter
 
 from .config import ENV_SECRET_KEY, ClientConfig, Secret, Timeout, resolve_config
-from .errors import ViConfigurationError, ViErrorCode
+from .errors import ViConfigurationError, ViErrorCode, ViInsecureWarning
 from .http import Requester, default_user_agent
 from .logging import LoggingConfig, configure_logging, get_logger, remember_secret
 from .resources import Annotations, Assets, Datasets, Organizations, Runs
@@ -37,6 +39,10 @@ class Client:
     flight (further callers wait up to ``timeout.pool`` seconds for a free connection, then get
     ``ViTimeoutError``) and ``max_keepalive_connections`` caps the idle connections it keeps.
 
+    ``verify`` is a CA bundle path, or ``False`` to turn certificate checks off (with one
+    ``ViInsecureWarning``); by default ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` are honoured.
+    ``cert`` is a client certificate: a PEM path or a ``(cert, key)`` pair.
+
     ``adapters`` maps URL prefixes to ``requests`` transport adapters (a proxy, a custom TLS
     context, ``vi.testing``'s in-process adapter); the client uses but never closes them.
     """
@@ -56,6 +62,7 @@ class Client:
         *,
         adapters: Optional[Mapping[str, BaseAdapter]] = None,
         verify: Union[bool, str, None] = None,
+        cert: Union[None, str, Tuple[str, str]] = None,
         pickle_secret: bool = False,
     ) -> None:
         # Closed-ness first: __del__ must find it even if validation below raises.
@@ -83,6 +90,7 @@ class Client:
             max_keepalive_connections=max_keepalive_connections,
             user_agent=default_user_agent(),
             verify=verify,
+            cert=cert,
         )
         self._setup(config, dict(adapters or {}), bool(pickle_secret))
 
@@ -99,7 +107,10 @@ class Client:
             pool_timeout=config.timeout.pool,
             adapters=adapters,
             verify=config.verify,
+            cert=config.cert,
         )
+        if config.verify is False:
+            _warn_insecure(config.endpoint)
         self._closed = False
         self._requester = Requester(
             config, self._transport, is_closed=self._is_closed, logging_config=self._logging_config
@@ -210,6 +221,20 @@ class Client:
         self._setup(config, {}, state["pickle_secret"])
         if state["closed"]:
             self.close()
+
+
+def _warn_insecure(endpoint: str) -> None:
+    """Warn once, here, instead of urllib3's warning on every single request to the API host."""
+    host = urlsplit(endpoint).hostname or ""
+    warnings.warn(
+        "TLS certificate verification is disabled for %s (verify=False): anyone on the network "
+        "path can read and alter this client's traffic, secret key included" % endpoint,
+        ViInsecureWarning,
+        stacklevel=4,
+    )
+    warnings.filterwarnings(
+        "ignore", message=r"Unverified HTTPS request is being made to host '%s'" % re.escape(host)
+    )
 
 
 def _secret_from_file(path: Optional[str]) -> Optional[str]:

@@ -157,6 +157,7 @@ class ClientConfig:
         "config_file",
         "user_agent",
         "verify",
+        "cert",
     )
 
     secret_key: Optional[Secret]
@@ -169,6 +170,7 @@ class ClientConfig:
     config_file: Optional[str]
     user_agent: str
     verify: Union[bool, str, None]
+    cert: Union[None, str, Tuple[str, str]]
 
     def __init__(
         self,
@@ -183,6 +185,7 @@ class ClientConfig:
         config_file: Optional[str],
         user_agent: str,
         verify: Union[bool, str, None] = None,
+        cert: Union[None, str, Tuple[str, str]] = None,
     ) -> None:
         object.__setattr__(self, "secret_key", secret_key)
         object.__setattr__(self, "organization_id", organization_id)
@@ -194,6 +197,7 @@ class ClientConfig:
         object.__setattr__(self, "config_file", config_file)
         object.__setattr__(self, "user_agent", user_agent)
         object.__setattr__(self, "verify", verify)
+        object.__setattr__(self, "cert", cert)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("ClientConfig is immutable")
@@ -347,6 +351,37 @@ def _check_limits(max_connections: Any, max_keepalive: Any) -> Tuple[int, int]:
     return max_connections, min(max_keepalive, max_connections)
 
 
+def _existing_file(name: str, value: Any) -> str:
+    path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
+    if not path:
+        raise ViConfigurationError(
+            "%s must be a file path, got %r" % (name, value), error_code=ViErrorCode.INVALID_PARAMETER
+        )
+    if not os.path.exists(path):
+        raise ViConfigurationError("%s file not found: %s" % (name, path), error_code=ViErrorCode.INVALID_PARAMETER)
+    return str(path)
+
+
+def _check_verify(verify: Any) -> Union[bool, str, None]:
+    """``None`` (verify, honouring REQUESTS_CA_BUNDLE), ``True``, ``False`` or a CA bundle path."""
+    if verify is None or isinstance(verify, bool):
+        return verify
+    if isinstance(verify, (str, os.PathLike)):
+        return _existing_file("verify (CA bundle)", verify)
+    raise ViConfigurationError(
+        "verify must be True, False or a CA bundle path", error_code=ViErrorCode.INVALID_PARAMETER
+    )
+
+
+def _check_cert(cert: Any) -> Union[None, str, Tuple[str, str]]:
+    """A client certificate: one PEM file holding cert and key, or a (cert, key) pair."""
+    if cert is None:
+        return None
+    if isinstance(cert, tuple) and len(cert) == 2:
+        return (_existing_file("cert", cert[0]), _existing_file("cert key", cert[1]))
+    return _existing_file("cert", cert)
+
+
 def _check_retry(max_retries: Any, retry_config: Any) -> RetryConfig:
     if retry_config is not None:
         if not isinstance(retry_config, RetryConfig):
@@ -377,6 +412,7 @@ def resolve_config(
     max_keepalive_connections: int,
     user_agent: str,
     verify: Union[bool, str, None] = None,
+    cert: Union[None, str, Tuple[str, str]] = None,
     environ: Optional[Mapping[str, str]] = None,
     require_secret: bool = True,
 ) -> ClientConfig:
@@ -391,10 +427,8 @@ def resolve_config(
     org = _check_org(_pick("organization_id", organization_id, env, ENV_ORGANIZATION_ID, file_data))
     url = _check_endpoint(_pick("endpoint", endpoint, env, ENV_ENDPOINT, file_data) or DEFAULT_ENDPOINT)
     limits = _check_limits(max_connections, max_keepalive_connections)
-    if verify is not None and not isinstance(verify, (bool, str)):
-        raise ViConfigurationError(
-            "verify must be True, False or a CA bundle path", error_code=ViErrorCode.INVALID_PARAMETER
-        )
+    verify = _check_verify(verify)
+    cert = _check_cert(cert)
     return ClientConfig(
         secret_key=secret,
         organization_id=org,
@@ -406,4 +440,5 @@ def resolve_config(
         config_file=file_path,
         user_agent=user_agent,
         verify=verify,
+        cert=cert,
     )

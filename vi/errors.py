@@ -31,6 +31,7 @@ __all__ = [
     "ViTimeoutError",
     "ViClientClosedError",
     "PaginationError",
+    "ViInsecureWarning",
     "error_for_status",
 ]
 
@@ -378,6 +379,10 @@ class ViClientClosedError(ViError, RuntimeError):
 class PaginationError(ViOperationError):
     """A listing the server keeps answering with a token it already gave (a loop), or one longer
     than the iteration cap. Unlike the official client's, this one is a ``ViError``."""
+
+
+class ViInsecureWarning(UserWarning):
+    """A client was configured in a way that exposes its traffic (``verify=False``)."""
 
 
 _STATUS_CLASSES: Dict[int, Type[ViError]] = {

@@ -83,7 +83,9 @@ class Transport:
         pool_timeout: float,
         adapters: Optional[Mapping[str, BaseAdapter]] = None,
         verify: Union[bool, str, None] = None,
+        cert: Union[None, str, Tuple[str, str]] = None,
     ) -> None:
+        self._cert = cert
         self._limits = (max_connections, max_keepalive_connections, pool_timeout)
         self._verify = verify
         self._user_adapters: Dict[str, BaseAdapter] = dict(adapters or {})
@@ -116,6 +118,8 @@ class Transport:
         proxies, verify = self._environment.for_url(url)
         kwargs.setdefault("proxies", proxies)
         kwargs.setdefault("verify", verify)
+        if self._cert is not None:
+            kwargs.setdefault("cert", self._cert)
         return self.session.request(method, url, **kwargs)
 
     @property
