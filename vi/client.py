@@ -75,9 +75,12 @@ class Client:
         if adapters is not None:
             for prefix, adapter in dict(adapters).items():
                 _check_adapter(prefix, adapter)
-        self._logging_config = logging_config
-        if logging_config is not None:
-            configure_logging(logging_config)
+        # VI_LOG_* variables apply with or without a config; handlers and files appear only
+        # when a config or the environment asks for them (PROTOCOL §14, DESIGN decision 9).
+        effective = (logging_config or LoggingConfig()).resolved()
+        self._logging_config = effective
+        if logging_config is not None or effective.enable_console or effective.enable_file:
+            configure_logging(effective)
         config = resolve_config(
             secret_key=secret_key,
             organization_id=organization_id,
