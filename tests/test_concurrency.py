@@ -60,7 +60,7 @@ def test_close_midway_under_200_threads():
         for _ in range(3):
             with pytest.raises(vi.ViClientClosedError):
                 client.datasets.list()
-    del client, workers
+    client = workers = None  # drop the last references before counting
     gc.collect()
     deadline = time.monotonic() + 5
     while (open_fds() > fds_before or set(threading.enumerate()) - threads_before) and time.monotonic() < deadline:

@@ -20,7 +20,26 @@ from .config import ENV_SECRET_KEY, ClientConfig, Secret, Timeout, resolve_confi
 from .errors import ViConfigurationError, ViErrorCode, ViInsecureWarning
 from .http import Requester, default_user_agent
 from .logging import LoggingConfig, configure_logging, get_logger, remember_secret
-from .resources import Annotations, Assets, Datasets, Organizations, Runs
+from .resources import (
+    AnnotationImportSessions,
+    Annotations,
+    Assets,
+    AssetSources,
+    AssetsWithObjects,
+    Datasets,
+    DeploymentEndpoints,
+    DeploymentProjects,
+    Deployments,
+    Flows,
+    Folders,
+    IntelliScribe,
+    Models,
+    Ontologies,
+    Organizations,
+    Plans,
+    Runs,
+    TrainingProjects,
+)
 from .retry import RetryConfig
 from .transport import Transport
 
@@ -118,11 +137,26 @@ class Client:
         self._requester = Requester(
             config, self._transport, is_closed=self._is_closed, logging_config=self._logging_config
         )
-        self.organizations = Organizations(self._requester)
-        self.datasets = Datasets(self._requester)
-        self.assets = Assets(self._requester)
-        self.annotations = Annotations(self._requester)
-        self.runs = Runs(self._requester)
+        requester = self._requester
+        # The attribute names of PROTOCOL §15.1, in its order.
+        self.organizations = Organizations(requester)
+        self.plans = Plans(requester)
+        self.datasets = Datasets(requester)
+        self.folders = Folders(requester)
+        self.assets = Assets(requester)
+        self.asset_sources = AssetSources(requester)
+        self.assets_with_objects = AssetsWithObjects(requester)
+        self.annotations = Annotations(requester)
+        self.annotation_import_sessions = AnnotationImportSessions(requester)
+        self.ontologies = Ontologies(requester)
+        self.intelliscribe = IntelliScribe(requester)
+        self.flows = Flows(requester)
+        self.training_projects = TrainingProjects(requester)
+        self.runs = Runs(requester)
+        self.models = Models(requester)
+        self.deployments = Deployments(requester)
+        self.deployment_projects = DeploymentProjects(requester)
+        self.deployment_endpoints = DeploymentEndpoints(requester)
         self._log.debug(
             "Client initialized: endpoint=%s organization_id=%s", config.endpoint, config.organization_id
         )

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
+from ._fastload import Bail, fast_loader
 from .errors import ViResponseError
 
 __all__ = ["Model", "ModelSchema", "decode", "decode_many", "IdField", "strip_org_prefix"]
@@ -149,6 +150,12 @@ def _response_error(what: str, err: ValidationError) -> ViResponseError:
 
 def decode(schema: Schema, data: Any, what: str) -> Any:
     """Load one object; any mismatch becomes a :class:`ViResponseError` naming the field path."""
+    loader = fast_loader(schema)
+    if loader is not None:
+        try:
+            return loader(data)
+        except Bail:
+            pass  # not provably valid: let marshmallow decide, and word the error
     if not isinstance(data, dict):
         raise ViResponseError(
             "Malformed %s in response: expected a JSON object, got %s" % (what, _json_type(data))
@@ -161,6 +168,12 @@ def decode(schema: Schema, data: Any, what: str) -> Any:
 
 def decode_many(schema: Schema, items: Any, what: str) -> List[Any]:
     """Load a list of objects (one schema call, not one per item)."""
+    loader = fast_loader(schema)
+    if loader is not None and type(items) is list:
+        try:
+            return [loader(item) for item in items]
+        except Bail:
+            pass
     if not isinstance(items, list):
         raise ViResponseError(
             "Malformed %s list in response: expected a JSON array, got %s" % (what, _json_type(items))

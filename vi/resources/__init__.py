@@ -1,11 +1,11 @@
-"""The core data-plane resources (PROTOCOL §7): resource classes and the models they return.
+"""The resources of the Vi API (PROTOCOL §7, §8): resource classes and the models they return.
 
 The client builds one instance of each resource class around its requester; the models are
 plain values (no secret key, no network access) and can be pickled, compared and printed.
 """
 from __future__ import annotations
 
-from ._base import Resource, check_id
+from ._base import DeletedResource, Resource, check_id
 from .annotations import (
     Annotation,
     AnnotationAggregation,
@@ -34,14 +34,37 @@ from .common import PaginationParams, ResourceCondition, ResourceMetadata, User
 from .datasets import (
     DATASET_TYPES,
     AssetStatusDetail,
+    BulkAssetDeletionSession,
+    BulkAssetDeletionSpec,
+    BulkAssetDeletionStatus,
     Dataset,
     DatasetAccess,
+    DatasetExport,
+    DatasetExportDownloadUrl,
+    DatasetExportFormat,
+    DatasetExportOptions,
+    DatasetExportSettings,
+    DatasetExportSpec,
+    DatasetExportStatus,
     Datasets,
     DatasetStatistic,
     DeletedDataset,
     DeletedDatasetStatus,
     TagDetail,
 )
+from .flows import (
+    AcceleratorConfiguration,
+    Flow,
+    FlowAccelerator,
+    FlowAcceleratorList,
+    FlowAcceleratorRequirements,
+    FlowBlock,
+    Flows,
+    FlowSpec,
+    TrainingAccelerator,
+    TrainingAcceleratorSpec,
+)
+from .models import Model, ModelContents, ModelDownloadUrl, Models, ModelSpec, ModelStatus, RunOutput
 from .organizations import (
     Organization,
     OrganizationBilling,
@@ -49,25 +72,89 @@ from .organizations import (
     OrganizationMetadata,
     Organizations,
 )
-from .runs import FlowBlock, FlowSpec, Run, Runs, RunSpec, RunStatus
+from .peripheral import (
+    AnnotationImportSessions,
+    AssetSources,
+    AssetsWithObjects,
+    DeploymentEndpoints,
+    DeploymentProjects,
+    Deployments,
+    Folders,
+    IntelliScribe,
+    Ontologies,
+    Plans,
+)
+from .runs import Run, Runs, RunSpec, RunStatus
+from .training_projects import (
+    AggregationInsightsPayload,
+    AggregationInsightsResult,
+    DryRunError,
+    DryRunResponse,
+    PendingOperation,
+    TrainingProject,
+    TrainingProjects,
+    TrainingProjectSpec,
+    TrainingProjectStatus,
+)
+from .uploads import (
+    AnnotationFileStatus,
+    AnnotationImportFailurePolicy,
+    AnnotationImportFilesResponse,
+    AnnotationImportFileUploadUrl,
+    AnnotationImportSession,
+    AnnotationImportSessionCondition,
+    AnnotationImportSessionStatus,
+    AnnotationImportSpec,
+    AnnotationStatus,
+    AssetForUpload,
+    AssetIngestionEventError,
+    AssetIngestionEventProgress,
+    AssetIngestionProgressCount,
+    AssetIngestionSession,
+    AssetIngestionSessionSpec,
+    AssetIngestionSessionStatus,
+    MultipartUpload,
+    MultipartUploadSpec,
+    MultipartUploadStatus,
+    PartSignedUrl,
+    UploadedAssetMetadata,
+)
 
 __all__ = [
-    # resource classes
+    # resource classes (core)
     "Resource",
     "Organizations",
     "Datasets",
     "Assets",
     "Annotations",
     "Runs",
+    "Models",
+    # resource classes (peripheral)
+    "Plans",
+    "Folders",
+    "Ontologies",
+    "IntelliScribe",
+    "AssetSources",
+    "AssetsWithObjects",
+    "AnnotationImportSessions",
+    "TrainingProjects",
+    "Flows",
+    "Deployments",
+    "DeploymentProjects",
+    "DeploymentEndpoints",
     # arguments
     "PaginationParams",
     "AssetSortCriterion",
+    "DatasetExportSettings",
+    "DatasetExportOptions",
+    "DatasetExportFormat",
     "DATASET_TYPES",
     "check_id",
     # shared models
     "ResourceMetadata",
     "ResourceCondition",
     "User",
+    "DeletedResource",
     # organizations
     "Organization",
     "OrganizationBilling",
@@ -81,6 +168,13 @@ __all__ = [
     "TagDetail",
     "DeletedDataset",
     "DeletedDatasetStatus",
+    "DatasetExport",
+    "DatasetExportSpec",
+    "DatasetExportStatus",
+    "DatasetExportDownloadUrl",
+    "BulkAssetDeletionSession",
+    "BulkAssetDeletionSpec",
+    "BulkAssetDeletionStatus",
     # assets
     "Asset",
     "AssetMetadata",
@@ -91,6 +185,18 @@ __all__ = [
     "AssetHash",
     "AssetContents",
     "Contents",
+    "AssetIngestionSession",
+    "AssetIngestionSessionSpec",
+    "AssetIngestionSessionStatus",
+    "AssetIngestionProgressCount",
+    "AssetIngestionEventError",
+    "AssetIngestionEventProgress",
+    "AssetForUpload",
+    "UploadedAssetMetadata",
+    "MultipartUpload",
+    "MultipartUploadSpec",
+    "MultipartUploadStatus",
+    "PartSignedUrl",
     # annotations
     "Annotation",
     "AnnotationSpec",
@@ -100,10 +206,40 @@ __all__ = [
     "ThisPart",
     "Caption",
     "PhraseGroundingBoundingBox",
-    # runs
+    "AnnotationImportSession",
+    "AnnotationImportSpec",
+    "AnnotationImportFailurePolicy",
+    "AnnotationImportSessionStatus",
+    "AnnotationImportSessionCondition",
+    "AnnotationFileStatus",
+    "AnnotationStatus",
+    "AnnotationImportFilesResponse",
+    "AnnotationImportFileUploadUrl",
+    # runs, flows, models, training projects
     "Run",
     "RunSpec",
     "RunStatus",
+    "Flow",
     "FlowSpec",
     "FlowBlock",
+    "FlowAcceleratorList",
+    "FlowAcceleratorRequirements",
+    "FlowAccelerator",
+    "AcceleratorConfiguration",
+    "TrainingAccelerator",
+    "TrainingAcceleratorSpec",
+    "Model",
+    "RunOutput",
+    "ModelSpec",
+    "ModelStatus",
+    "ModelContents",
+    "ModelDownloadUrl",
+    "TrainingProject",
+    "TrainingProjectSpec",
+    "TrainingProjectStatus",
+    "AggregationInsightsResult",
+    "AggregationInsightsPayload",
+    "PendingOperation",
+    "DryRunResponse",
+    "DryRunError",
 ]

@@ -7,19 +7,50 @@ lets each resource module read like a declaration.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, TypeVar
+import time
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+)
 from urllib.parse import quote
 
 from marshmallow import Schema
 
 from ..errors import ViInvalidParameterError, ViResponseError
-from ..models import decode, decode_many
+from ..models import Model, decode, decode_many
 from ..pagination import DEFAULT_PAGE_SIZE, Page, check_page_size
+from ..waiters import (
+    all_reached,
+    condition_reached,
+    describe_conditions,
+    failed_condition,
+    wait_until_done,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..http import Requester
 
-__all__ = ["Resource", "check_id", "segment", "query_bool"]
+__all__ = [
+    "Resource",
+    "DeletedResource",
+    "check_id",
+    "check_optional_id",
+    "segment",
+    "verb",
+    "query_bool",
+    "query_yn",
+    "AssetSourceArg",
+    "DEFAULT_ASSET_SOURCE",
+]
 
 T = TypeVar("T")
 
@@ -42,8 +73,24 @@ def check_id(name: str, value: Any) -> str:
     return value
 
 
+def check_optional_id(name: str, value: Any) -> Optional[str]:
+    return None if value is None else check_id(name, value)
+
+
+class _Verb(str):
+    """A segment ending in a colon "custom verb" (``assets:count``), whose colon stays literal."""
+
+
+def verb(value: str, name: str) -> str:
+    """``value:name`` as one path segment: ``value`` is encoded, the colon is not (PROTOCOL §2.1)."""
+    return _Verb(value + ":" + name)
+
+
 def segment(value: str) -> str:
     """Percent-encode one path segment (everything but unreserved characters)."""
+    if isinstance(value, _Verb):
+        base, _, name = value.rpartition(":")
+        return quote(base, safe="-_.~") + ":" + quote(name, safe="-_.~")
     return quote(value, safe="-_.~")
 
 
@@ -52,8 +99,51 @@ def query_bool(value: Optional[bool]) -> Optional[str]:
     return "y" if value else None
 
 
+def query_yn(value: Optional[bool]) -> Optional[str]:
+    """The ``y``/``n`` encoding of the hand-built queries (``assets.count``, folders, …)."""
+    if value is None:
+        return None
+    return "y" if value else "n"
+
+
+class DeletedResource(Model):
+    """What a delete returns when the service answers with no document (PROTOCOL §4): the id
+    that was deleted, and ``deleted=True``. Built client-side, never decoded."""
+
+    _fields = ("id", "deleted")
+    _repr_fields = ("id", "deleted")
+
+    id: str
+    deleted: bool
+
+    def __init__(self, id: str, deleted: bool = True) -> None:  # noqa: A002 - protocol name
+        super().__init__(id=id, deleted=deleted)
+
+
+#: ``(class, provider, id)`` of an asset source, or ``"class/provider/id"``.
+AssetSourceArg = Union[str, Sequence[str]]
+DEFAULT_ASSET_SOURCE = ("managed", "datature", "default")
+
+
+def _check_source(source: Any) -> Tuple[str, str, str]:
+    parts: Any = source
+    if isinstance(source, str):
+        parts = source.split("/")
+    if isinstance(parts, (list, tuple)) and len(parts) == 3:
+        names = ("asset_source_class", "asset_source_provider", "asset_source_id")
+        return tuple(check_id(n, p) for n, p in zip(names, parts))  # type: ignore[return-value]
+    raise ViInvalidParameterError(
+        "source",
+        "source must be 'class/provider/id' or a (class, provider, id) tuple, got %r" % (source,),
+    )
+
+
 class Resource:
     """Base of ``client.datasets``, ``client.assets``, …"""
+
+    #: how waiters sleep and tell time; tests replace them on an instance
+    _sleep: Callable[[float], Any] = staticmethod(time.sleep)
+    _clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def __init__(self, requester: "Requester") -> None:
         self._requester = requester
@@ -82,6 +172,11 @@ class Resource:
     def _ds(self, dataset_id: Any, *segments: str) -> str:
         """``/workspaces/{org}/datasets/{org}_{dsid}/seg…``."""
         return self._ws("datasets", self._dataset_wire_id(dataset_id), *segments)
+
+    def _src(self, dataset_id: Any, source: Any, *segments: str) -> str:
+        """``DS/assetSources/{class}/{provider}/{id}/seg…`` (``SRC`` in PROTOCOL §6)."""
+        ds = self._dataset_wire_id(dataset_id)
+        return self._ws("datasets", ds, "assetSources", *_check_source(source), *segments)
 
     # -- calls -------------------------------------------------------------------------
     def _call(
@@ -112,29 +207,103 @@ class Resource:
         schema: Optional[Schema],
         what: str,
         *,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: Optional[int] = DEFAULT_PAGE_SIZE,
         page_token: Optional[str] = None,
         params: Optional[Mapping[str, Any]] = None,
         transform: Optional[Callable[[Any], Any]] = None,
+        params_first: bool = False,
     ) -> Page[Any]:
-        """Fetch one page; the returned page knows how to fetch the ones after it.
+        """Fetch one page; the returned page knows how to fetch the ones after it, re-sending
+        the same query (filters survive every page, PROTOCOL §16.14).
 
-        ``schema=None`` keeps items as dicts (endpoints the protocol types as ``dict``)."""
-        check_page_size(page_size)
-        base: Dict[str, Any] = dict(params or {})
+        ``schema=None`` keeps items as dicts (endpoints the protocol types as ``dict``).
+        ``page_size=None`` leaves ``s`` out (the endpoints whose official methods send it only
+        when given); ``params_first`` puts the other parameters before ``p``/``s``."""
+        if page_size is not None:
+            check_page_size(page_size)
+        base: Dict[str, Any] = {k: v for k, v in (params or {}).items() if v is not None}
 
         def fetch(token: Optional[str]) -> Page[Any]:
-            query: Dict[str, Any] = {}
+            query: Dict[str, Any] = dict(base) if params_first else {}
             if token is not None:
                 query["p"] = token
-            query["s"] = str(page_size)
-            query.update(base)
+            if page_size is not None:
+                query["s"] = str(page_size)
+            if not params_first:
+                query.update(base)
             body = self._call("GET", path, params=query)
             return self._page(body, schema, what, fetch, transform)
 
         if page_token is not None and not (isinstance(page_token, str) and page_token):
             raise ViInvalidParameterError("page_token", "page_token must be a non-empty string")
         return fetch(page_token)
+
+    def _get_dict(
+        self,
+        path: str,
+        what: str,
+        *,
+        method: str = "GET",
+        params: Optional[Mapping[str, Any]] = None,
+        json: Any = None,
+        wrap: bool = False,
+    ) -> Dict[str, Any]:
+        """An answer the protocol types as ``dict``: any JSON object. ``wrap=True`` turns any
+        other JSON value (or an empty body) into ``{"data": value}``, as the official client does
+        for the few calls documented that way; otherwise a non-object is a broken response."""
+        body = self._call(method, path, params=params, json=json)
+        if isinstance(body, dict):
+            return body
+        if wrap:
+            return {"data": "" if body is None else body}
+        raise ViResponseError(
+            "Malformed %s in response: expected a JSON object, got %s"
+            % (what, "an empty body" if body is None else type(body).__name__)
+        )
+
+    def _call_ignoring_body(
+        self, method: str, path: str, *, params: Optional[Mapping[str, Any]] = None, json: Any = None
+    ) -> None:
+        """Calls whose answer carries nothing (``:generate``, completions, deletes)."""
+        self._call(method, path, params=params, json=json)
+
+    def _delete(self, path: str, resource_id: str) -> DeletedResource:
+        """A delete whose answer is (or should be) empty. The official client fails when such a
+        DELETE answers with a document; any 2xx body is accepted here, since the delete happened."""
+        self._call("DELETE", path)
+        return DeletedResource(resource_id)
+
+    # -- waiting -----------------------------------------------------------------------
+    def _wait(
+        self,
+        poll: Callable[[], T],
+        conditions: Callable[[T], Iterable[Any]],
+        what: str,
+        *,
+        timeout: Optional[float],
+        poll_interval: float,
+        finished_condition: Optional[str] = None,
+    ) -> T:
+        """Poll until every condition is ``Reached`` or, with ``finished_condition``, until that
+        one is (PROTOCOL §11); a ``FailedReach`` condition raises ``ViOperationError``."""
+        if finished_condition is None:
+            def done(result: T) -> bool:
+                return all_reached(conditions(result))
+        else:
+            def done(result: T) -> bool:
+                return condition_reached(conditions(result), finished_condition)  # type: ignore[arg-type]
+
+        return wait_until_done(
+            poll,
+            done=done,
+            failed=lambda result: failed_condition(conditions(result)),
+            timeout=timeout,
+            poll_interval=poll_interval,
+            sleep=self._sleep,
+            clock=self._clock,
+            what=what,
+            describe=lambda result: describe_conditions(conditions(result)),
+        )
 
     @staticmethod
     def _page(

@@ -6,13 +6,16 @@
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional, Union
+import time
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
 
 from marshmallow import fields, validate
 
+from ..errors import ViInvalidParameterError
 from ..models import IdField, Model, ModelSchema, strip_org_prefix
 from ..pagination import Page
-from ._base import Resource, check_id
+from ..waiters import DEFAULT_POLL_INTERVAL
+from ._base import DeletedResource, Resource, check_id
 from .common import (
     PaginationArg,
     PaginationParams,
@@ -21,8 +24,20 @@ from .common import (
     StrictNumber,
     TaggedModelSchema,
     TaggedUnion,
+    check_body,
+    check_choice,
+    check_optional_int,
+    check_optional_str,
+    check_str,
+    check_str_dict,
     nested,
     resource_metadata,
+)
+from .uploads import (
+    _ANNOTATION_IMPORT_FILES,
+    _ANNOTATION_IMPORT_SESSION,
+    AnnotationImportFilesResponse,
+    AnnotationImportSession,
 )
 
 __all__ = [
@@ -35,7 +50,16 @@ __all__ = [
     "Caption",
     "PhraseGroundingBoundingBox",
     "Annotations",
+    "FAILURE_POLICIES",
+    "IMPORT_CONDITION_STATUSES",
 ]
+
+#: ``failure_policies`` values of an annotation import session.
+FAILURE_POLICIES = ("Warn", "RejectFile", "RejectSession")
+#: Statuses a client may report for an import condition (PROTOCOL §9.3 step 5).
+IMPORT_CONDITION_STATUSES = ("Waiting", "Reached", "FailedReach")
+#: How long an import session accepts uploads, as the official uploader sets it (55 minutes).
+DEFAULT_UPLOAD_WINDOW_MS = 3300 * 1000
 
 
 class Caption(Model):
@@ -184,6 +208,10 @@ class AnnotationSchema(TaggedModelSchema):
 _ANNOTATION = AnnotationSchema()
 
 
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 class Annotations(Resource):
     """``client.annotations``: call it with dataset and asset ids to walk every annotation."""
 
@@ -219,6 +247,142 @@ class Annotations(Resource):
         )
         return self._get_one(path, _ANNOTATION, "annotation")  # type: ignore[no-any-return]
 
+    def replace(
+        self, dataset_id: str, asset_id: str, annotation_id: str, body: Mapping[str, Any]
+    ) -> Annotation:
+        """Replace an annotation with ``body`` (N3 PUT), forwarded verbatim (a full document)."""
+        path = self._annotation_path(dataset_id, asset_id, annotation_id)
+        payload = check_body("body", body)
+        return self._get_one(path, _ANNOTATION, "annotation", method="PUT", json=payload)  # type: ignore[no-any-return]
+
+    def update(
+        self, dataset_id: str, asset_id: str, annotation_id: str, body: Mapping[str, Any]
+    ) -> Annotation:
+        """Patch an annotation with ``body`` (N4), forwarded verbatim (a partial document)."""
+        path = self._annotation_path(dataset_id, asset_id, annotation_id)
+        payload = check_body("body", body)
+        return self._get_one(  # type: ignore[no-any-return]
+            path, _ANNOTATION, "annotation", method="PATCH", json=payload
+        )
+
+    def delete(self, dataset_id: str, asset_id: str, annotation_id: str) -> DeletedResource:
+        """Delete an annotation (N5); ``DeletedResource(id=annotation_id)``. A non-empty success
+        body is accepted (the official client fails on one)."""
+        return self._delete(self._annotation_path(dataset_id, asset_id, annotation_id), annotation_id)
+
+    def _annotation_path(self, dataset_id: str, asset_id: str, annotation_id: str) -> str:
+        return self._ds(
+            dataset_id,
+            "assets",
+            check_id("asset_id", asset_id),
+            "annotations",
+            check_id("annotation_id", annotation_id),
+        )
+
+    # -- import sessions (N6-N9): the calls under annotations.upload ------------------------
+    def create_import_session(
+        self,
+        dataset_id: str,
+        upload_before: Optional[int] = None,
+        failure_policies: Optional[Mapping[str, str]] = None,
+        source: str = "UploadedIndividualFiles",
+        metadata: Optional[Mapping[str, str]] = None,
+    ) -> AnnotationImportSession:
+        """Open an annotation import session (N6). ``upload_before`` is epoch ms (default: now
+        + 55 minutes, as the official uploader); ``failure_policies`` may set any of
+        ``on_bad_annotation``, ``on_bad_file``, ``on_overwritten`` (each ``Warn``,
+        ``RejectFile`` or ``RejectSession``; default ``RejectSession``). A low-level call:
+        ``annotations.upload`` (transfers) builds on it."""
+        path = self._ds(dataset_id, "annotationImportSessions")
+        deadline = check_optional_int("upload_before", upload_before, minimum=0)
+        policies = _failure_policies(failure_policies)
+        check_str("source", source, allow_empty=False)
+        attributes = {} if metadata is None else check_str_dict("metadata", metadata)
+        body = {
+            "spec": {
+                "uploadBefore": _now_ms() + DEFAULT_UPLOAD_WINDOW_MS if deadline is None else deadline,
+                "failurePolicies": policies,
+                "source": source,
+            },
+            "metadata": {"attributes": attributes},
+        }
+        return self._get_one(  # type: ignore[no-any-return]
+            path, _ANNOTATION_IMPORT_SESSION, "annotation import session", method="POST", json=body
+        )
+
+    def add_import_files(
+        self, dataset_id: str, annotation_import_session_id: str, files: Mapping[str, Mapping[str, Any]]
+    ) -> AnnotationImportFilesResponse:
+        """Register files with an import session (N7) and get their upload URLs.
+
+        ``files`` maps each basename to ``{"sizeBytes": n, "crc32c": "<base64>", "kind":
+        "Unknown"}`` (snake_case ``size_bytes`` is accepted too); sent as ``{"files": …}``."""
+        path = self._import_path(dataset_id, annotation_import_session_id, "files")
+        body = {"files": _import_files(files)}
+        return self._get_one(  # type: ignore[no-any-return]
+            path, _ANNOTATION_IMPORT_FILES, "annotation import files", method="POST", json=body
+        )
+
+    def update_import_status(
+        self,
+        dataset_id: str,
+        annotation_import_session_id: str,
+        status: str = "Reached",
+        condition: str = "FilesInserted",
+        reason: Optional[str] = None,
+        last_transition_time: Optional[int] = None,
+    ) -> AnnotationImportSession:
+        """Report the client's side of an import (N8): by default ``FilesInserted`` ``Reached``;
+        after a failed upload ``status="FailedReach", reason="UserUploadErrored"`` (or
+        ``"CancelledByUser"``). ``last_transition_time`` defaults to now (epoch ms)."""
+        path = self._import_path(dataset_id, annotation_import_session_id, "status")
+        check_choice("status", status, IMPORT_CONDITION_STATUSES)
+        check_str("condition", condition, allow_empty=False)
+        check_optional_str("reason", reason)
+        when = check_optional_int("last_transition_time", last_transition_time, minimum=0)
+        entry: Dict[str, Any] = {
+            "condition": condition,
+            "status": status,
+            "lastTransitionTime": _now_ms() if when is None else when,
+        }
+        if reason is not None:
+            entry["reason"] = reason
+        return self._get_one(  # type: ignore[no-any-return]
+            path,
+            _ANNOTATION_IMPORT_SESSION,
+            "annotation import session",
+            method="PATCH",
+            json={"status": {"conditions": [entry]}},
+        )
+
+    def get_import_session(self, dataset_id: str, annotation_import_session_id: str) -> AnnotationImportSession:
+        """One import session (N9), typed (``annotation_import_sessions.get`` gives the dict)."""
+        path = self._import_path(dataset_id, annotation_import_session_id)
+        return self._get_one(path, _ANNOTATION_IMPORT_SESSION, "annotation import session")  # type: ignore[no-any-return]
+
+    def wait_until_done(
+        self,
+        dataset_id: str,
+        annotation_import_session_id: str,
+        timeout: Optional[float] = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> AnnotationImportSession:
+        """Poll an import session (N9) until every condition is ``Reached`` (including the
+        client-written ``FilesInserted``); ``FailedReach`` raises ``ViOperationError``,
+        ``timeout`` seconds raise ``ViTimeoutError``."""
+        self._import_path(dataset_id, annotation_import_session_id)
+        return self._wait(
+            lambda: self.get_import_session(dataset_id, annotation_import_session_id),
+            lambda session: session.status.conditions,
+            "annotation import session %s" % annotation_import_session_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
+
+    def _import_path(self, dataset_id: str, session_id: str, *rest: str) -> str:
+        sid = check_id("annotation_import_session_id", session_id)
+        return self._ds(dataset_id, "annotationImportSessions", sid, *rest)
+
     def __call__(
         self,
         dataset_id: str,
@@ -237,3 +401,53 @@ class Annotations(Resource):
         raise TypeError(
             "client.annotations needs ids: iterate client.annotations(dataset_id, asset_id) instead"
         )
+
+
+_POLICY_KEYS = {
+    "on_bad_annotation": "onBadAnnotation",
+    "onBadAnnotation": "onBadAnnotation",
+    "on_bad_file": "onBadFile",
+    "onBadFile": "onBadFile",
+    "on_overwritten": "onOverwritten",
+    "onOverwritten": "onOverwritten",
+}
+
+
+def _failure_policies(value: Any) -> Dict[str, str]:
+    policies = {"onBadAnnotation": "RejectSession", "onBadFile": "RejectSession", "onOverwritten": "RejectSession"}
+    if value is None:
+        return policies
+    if not isinstance(value, Mapping):
+        raise ViInvalidParameterError(
+            "failure_policies", "failure_policies must be a dict, got %s" % type(value).__name__
+        )
+    for key, policy in value.items():
+        if key not in _POLICY_KEYS:
+            raise ViInvalidParameterError(
+                "failure_policies",
+                "failure_policies keys are on_bad_annotation, on_bad_file, on_overwritten; got %r" % (key,),
+            )
+        policies[_POLICY_KEYS[key]] = check_choice("failure_policies.%s" % key, policy, FAILURE_POLICIES)
+    return policies
+
+
+def _import_files(files: Any) -> Dict[str, Dict[str, Any]]:
+    if not isinstance(files, Mapping) or not files:
+        raise ViInvalidParameterError("files", "files must be a non-empty dict of basename -> file spec")
+    out: Dict[str, Dict[str, Any]] = {}
+    for name, spec in files.items():
+        if not isinstance(name, str) or not name or "/" in name:
+            raise ViInvalidParameterError("files", "file names must be non-empty basenames, got %r" % (name,))
+        if not isinstance(spec, Mapping):
+            raise ViInvalidParameterError("files", "files[%r] must be a dict" % name)
+        values = dict(spec)
+        if "size_bytes" in values:
+            values["sizeBytes"] = values.pop("size_bytes")
+        size = values.get("sizeBytes")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise ViInvalidParameterError("files", "files[%r].sizeBytes must be a non-negative integer" % name)
+        if not isinstance(values.get("crc32c"), str):
+            raise ViInvalidParameterError("files", "files[%r].crc32c must be the base64 CRC-32C string" % name)
+        values.setdefault("kind", "Unknown")
+        out[name] = values
+    return out

@@ -8,10 +8,13 @@ body that breaks that is better reported with its field path than silently coerc
 from __future__ import annotations
 
 import enum
+import json
+import math
 from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Union
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from .._fastload import register_scalar
 from ..errors import ViInvalidParameterError, ViValidationError
 from ..models import IdField, Model, ModelSchema, strip_org_prefix
 from ..pagination import DEFAULT_PAGE_SIZE, check_page_size
@@ -29,6 +32,8 @@ __all__ = [
     "ResourceConditionSchema",
     "User",
     "UserSchema",
+    "Contents",
+    "ContentsSchema",
     "PaginationParams",
     "PaginationArg",
     "IdField",
@@ -64,6 +69,13 @@ class StrictNumber(fields.Float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.make_error("invalid")
         return value
+
+
+# The fast loader (vi/_fastload.py) checks these by exact type; the property tests in
+# tests/test_fastload.py hold each registration to the field's own _deserialize.
+register_scalar(StrictInt, (int,))
+register_scalar(StrictBool, (bool,))
+register_scalar(StrictNumber, (int, float))
 
 
 class TaggedUnion(fields.Field):
@@ -168,6 +180,29 @@ class UserSchema(ModelSchema):
     datasets = fields.Dict(
         keys=fields.String(), values=fields.String(), data_key="datasets", required=True
     )
+
+
+class Contents(Model):
+    """A pre-signed storage URL. Its query string is a credential of sorts, so the repr shows
+    only the expiry, never the URL."""
+
+    _repr_fields = ("expiry",)
+
+    url: str
+    expiry: int
+    headers: Optional[Dict[str, str]]
+    method: Optional[str]
+
+
+class ContentsSchema(ModelSchema):
+    __model__ = Contents
+
+    url = fields.String(data_key="url", required=True)
+    expiry = StrictInt(data_key="expiry", required=True)
+    headers = fields.Dict(
+        keys=fields.String(), values=fields.String(), data_key="headers", load_default=None, allow_none=True
+    )
+    method = fields.String(data_key="method", load_default=None, allow_none=True)
 
 
 _RESOURCE_METADATA = ResourceMetadataSchema()
@@ -368,3 +403,140 @@ def resource_metadata(**kwargs: Any) -> fields.Nested:
 
 def user_map(**kwargs: Any) -> fields.Dict:
     return fields.Dict(keys=fields.String(), values=fields.Nested(_USER), **kwargs)
+
+
+def check_optional_int(name: str, value: Any, *, minimum: Optional[int] = None) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ViInvalidParameterError(name, "%s must be an integer, got %s" % (name, type(value).__name__))
+    if minimum is not None and value < minimum:
+        raise ViInvalidParameterError(name, "%s must be at least %d, got %d" % (name, minimum, value))
+    return value
+
+
+def check_number(name: str, value: Any, *, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ViInvalidParameterError(name, "%s must be a number, got %r" % (name, value))
+    if not low <= value <= high:
+        raise ViInvalidParameterError(name, "%s must be between %g and %g, got %g" % (name, low, high, value))
+    return value
+
+
+def check_body(name: str, value: Any, *, allow_empty: bool = False) -> Dict[str, Any]:
+    """A caller-supplied JSON body (forwarded verbatim): a dict with string keys that JSON can
+    encode; empty only where the protocol allows it."""
+    body = check_spec(name, value)
+    if not allow_empty and not body:
+        raise ViValidationError("%s must not be empty" % name, details={"parameter": name})
+    try:
+        json.dumps(body, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ViInvalidParameterError(name, "%s must be JSON-serialisable: %s" % (name, exc)) from None
+    return body
+
+
+def filter_text(filter_criteria: Any, name: str = "filter_criteria") -> Optional[str]:
+    """A filter for a query string. Strings go as they are; a dict is sent as compact JSON text,
+    not the Python ``repr`` the official client sends (PROTOCOL §2.5, §16.11): JSON is what a
+    gateway can parse (``true``/``null``, double quotes), and the bulk-delete body already
+    carries dict filters as JSON. One rule for every filter parameter of every resource."""
+    if filter_criteria is None:
+        return None
+    if isinstance(filter_criteria, str):
+        return filter_criteria
+    if isinstance(filter_criteria, Mapping):
+        try:
+            return json.dumps(dict(filter_criteria), separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ViInvalidParameterError(
+                name, "%s dict must be JSON-serialisable: %s" % (name, exc)
+            ) from None
+    raise ViInvalidParameterError(
+        name, "%s must be a string or a dict, got %s" % (name, type(filter_criteria).__name__)
+    )
+
+
+def check_page_args(page_size: Any, page: Any) -> Tuple[Optional[int], Optional[str]]:
+    """The ``page_size=``/``page=`` pair of the official client's untyped listings: both
+    optional (``s``/``p`` are sent only when given); ``page`` is a page token."""
+    if page_size is not None:
+        check_page_size(page_size)
+    if page is not None and not (isinstance(page, str) and page):
+        raise ViInvalidParameterError("page", "page must be a non-empty page token or None, got %r" % (page,))
+    return page_size, page
+
+
+def metadata_body(metadata: Any, *, allow_none_values: bool = False) -> Optional[Dict[str, Any]]:
+    """``{"attributes": {...}}`` from a ``metadata=`` dict of strings (or None)."""
+    if metadata is None:
+        return None
+    if allow_none_values:
+        if not isinstance(metadata, Mapping) or not all(
+            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in metadata.items()
+        ):
+            raise ViInvalidParameterError(
+                "metadata", "metadata must map strings to strings or None, got %r" % (metadata,)
+            )
+        return {"attributes": dict(metadata)}
+    return {"attributes": check_str_dict("metadata", metadata)}
+
+
+def nested_update_body(spec: Any, metadata: Any, *, allow_none_values: bool = False) -> Dict[str, Any]:
+    """The runs/flows/training-projects PATCH body: ``{"spec"?: …, "metadata"?: …}`` — nested,
+    unlike the organization/dataset one (PROTOCOL §16.22). Both ``None`` is refused before any
+    request: an empty PATCH can only be a mistake."""
+    if spec is None and metadata is None:
+        raise ViValidationError(
+            "Provide at least one of spec or metadata.",
+            suggestion="Pass spec={...} with the fields to change, or metadata={...}.",
+        )
+    body: Dict[str, Any] = {}
+    if spec is not None:
+        body["spec"] = check_body("spec", spec, allow_empty=True)
+    meta = metadata_body(metadata, allow_none_values=allow_none_values)
+    if meta is not None:
+        body["metadata"] = meta
+    return body
+
+
+def dump_spec(name: str, spec: Any, schema: Schema, model: type) -> Dict[str, Any]:
+    """A spec argument as the JSON the wire wants. A decoded model goes back as it arrived
+    (``raw``, so fields this version does not know survive); a model built in Python is dumped
+    through its schema; a dict is checked against the schema first (so a typo fails before any
+    request, naming the field) and then forwarded verbatim."""
+    if isinstance(spec, model):
+        raw = getattr(spec, "raw", None)
+        if raw:
+            return dict(raw)
+        return schema.dump(spec)  # type: ignore[no-any-return]
+    if isinstance(spec, Mapping):
+        body = check_body(name, spec)
+        try:
+            schema.load(body)
+        except ValidationError as err:
+            problems = "; ".join("%s: %s" % (k, v) for k, v in sorted(_flat_errors(err.messages)))
+            raise ViInvalidParameterError(name, "%s is not a valid %s: %s" % (name, model.__name__, problems)) from None
+        return body
+    raise ViInvalidParameterError(
+        name, "%s must be a %s or a dict, got %s" % (name, model.__name__, type(spec).__name__)
+    )
+
+
+def _flat_errors(messages: Any, prefix: str = "") -> Any:
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            yield from _flat_errors(value, "%s.%s" % (prefix, key) if prefix else str(key))
+    else:
+        yield prefix or "<spec>", messages
+
+
+def optional_paging(
+    pagination: PaginationArg, page_size: Optional[int], page_token: Optional[str]
+) -> Tuple[Optional[int], Optional[str]]:
+    """Paging for endpoints whose official method sends no ``s``: only what the caller gave,
+    from ``pagination=`` or the keywords."""
+    if pagination is None:
+        return check_page_args(page_size, page_token)
+    paging = PaginationParams.coerce(pagination, page_size, page_token)
+    return paging.page_size, paging.page_token

@@ -5,14 +5,16 @@ accepts either form, and every decoded id is the short one.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
+import enum
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
 
 from marshmallow import fields
 
 from ..errors import ViInvalidParameterError
 from ..models import IdField, Model, ModelSchema, strip_org_prefix
 from ..pagination import Page
-from ._base import Resource
+from ..waiters import DEFAULT_POLL_INTERVAL, check_poll_interval, check_timeout
+from ._base import Resource, check_id, verb
 from .common import (
     PaginationArg,
     PaginationParams,
@@ -20,15 +22,21 @@ from .common import (
     ResourceMetadata,
     StrictBool,
     StrictInt,
+    StrictNumber,
     TaggedModelSchema,
     User,
     UserOrName,
     check_choice,
+    check_number,
+    check_optional_bool,
+    check_optional_str,
+    check_page_args,
     check_str,
     check_str_dict,
     condition_list,
     flat_update_body,
     nested,
+    optional_paging,
     resource_metadata,
     strip_user_datasets,
 )
@@ -43,6 +51,17 @@ __all__ = [
     "DeletedDatasetStatus",
     "Datasets",
     "DATASET_TYPES",
+    "DatasetExportFormat",
+    "EXPORT_FORMATS",
+    "DatasetExportOptions",
+    "DatasetExportSettings",
+    "DatasetExport",
+    "DatasetExportSpec",
+    "DatasetExportStatus",
+    "DatasetExportDownloadUrl",
+    "BulkAssetDeletionSession",
+    "BulkAssetDeletionSpec",
+    "BulkAssetDeletionStatus",
 ]
 
 #: The dataset types the service knows (``DatasetType``, PROTOCOL §3).
@@ -235,8 +254,278 @@ class DeletedDatasetSchema(ModelSchema):
     status = nested(DeletedDatasetStatusSchema(), data_key="status", required=True)
 
 
+# -- exports (D9-D11) --------------------------------------------------------------------------
+class DatasetExportFormat(str, enum.Enum):
+    """Export formats a new export may ask for (the request side of PROTOCOL §7.2.1)."""
+
+    VI_FULL = "ViFull"
+    VI_JSONL = "ViJsonl"
+    VI_TFRECORD = "ViTfrecord"
+    CSV_FOUR_CORNER = "CsvFourCorner"
+    CSV_WIDTH_HEIGHT = "CsvWidthHeight"
+    COCO = "Coco"
+    PASCAL_VOC = "PascalVoc"
+    YOLO_DARKNET = "YoloDarknet"
+    YOLO_KERAS_PYTORCH = "YoloKerasPytorch"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+EXPORT_FORMATS = tuple(f.value for f in DatasetExportFormat)
+
+
+class DatasetExportOptions(Model):
+    """``normalized`` coordinates, and the train fraction of a split export (``None``: no split)."""
+
+    _repr_fields = ("normalized", "split_ratio")
+
+    normalized: bool
+    split_ratio: Optional[float]
+
+
+class DatasetExportOptionsSchema(ModelSchema):
+    __model__ = DatasetExportOptions
+
+    normalized = StrictBool(data_key="normalized", required=True)
+    split_ratio = StrictNumber(data_key="splitRatio", load_default=None, allow_none=True)
+
+
+class DatasetExportSettings:
+    """What :meth:`Datasets.create_export` asks for: ``format`` plus ``options``.
+
+    ``DatasetExportSettings()`` is the official default (``ViFull``, normalized, no split).
+    Dicts are accepted wherever settings are: ``{"format": "ViJsonl", "options":
+    {"normalized": True, "split_ratio": 0.8}}`` (``splitRatio`` also works)."""
+
+    __slots__ = ("format", "options")
+
+    def __init__(
+        self,
+        format: Union[str, DatasetExportFormat] = DatasetExportFormat.VI_FULL,  # noqa: A002
+        options: Union[DatasetExportOptions, Mapping[str, Any], None] = None,
+    ) -> None:
+        self.format = check_choice("format", format, EXPORT_FORMATS)
+        self.options = _export_options(options)
+
+    @classmethod
+    def coerce(cls, value: Union["DatasetExportSettings", Mapping[str, Any], None]) -> "DatasetExportSettings":
+        if value is None:
+            return cls()
+        if isinstance(value, DatasetExportSettings):
+            return value
+        if isinstance(value, Mapping):
+            unknown = sorted(str(k) for k in value if k not in ("format", "options"))
+            if unknown:
+                raise ViInvalidParameterError(
+                    "export_settings",
+                    "export_settings accepts only 'format' and 'options', got %s" % ", ".join(unknown),
+                )
+            return cls(value.get("format", DatasetExportFormat.VI_FULL), value.get("options"))
+        raise ViInvalidParameterError(
+            "export_settings",
+            "export_settings must be a DatasetExportSettings or a dict, got %s" % type(value).__name__,
+        )
+
+    def to_body(self) -> Dict[str, Any]:
+        """The D9 request body: every key present, ``splitRatio`` ``null`` when unset."""
+        return {
+            "spec": {
+                "format": self.format,
+                "options": {"normalized": self.options.normalized, "splitRatio": self.options.split_ratio},
+            }
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DatasetExportSettings):
+            return NotImplemented
+        return (self.format, self.options) == (other.format, other.options)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "DatasetExportSettings(format=%r, options=%r)" % (self.format, self.options)
+
+
+def _export_options(options: Any) -> DatasetExportOptions:
+    if options is None:
+        return DatasetExportOptions(normalized=True, split_ratio=None)
+    if isinstance(options, DatasetExportOptions):
+        values = {"normalized": options.normalized, "split_ratio": options.split_ratio}
+    elif isinstance(options, Mapping):
+        aliases = {"normalized": "normalized", "split_ratio": "split_ratio", "splitRatio": "split_ratio"}
+        unknown = sorted(str(k) for k in options if k not in aliases)
+        if unknown:
+            raise ViInvalidParameterError(
+                "options", "export options accept 'normalized' and 'split_ratio', got %s" % ", ".join(unknown)
+            )
+        values = {"normalized": True, "split_ratio": None}
+        values.update({aliases[k]: v for k, v in options.items()})
+    else:
+        raise ViInvalidParameterError(
+            "options", "options must be a DatasetExportOptions or a dict, got %s" % type(options).__name__
+        )
+    if not isinstance(values["normalized"], bool):
+        raise ViInvalidParameterError("options.normalized", "normalized must be True or False")
+    if values["split_ratio"] is not None:
+        check_number("options.split_ratio", values["split_ratio"], low=0.0, high=1.0)
+    return DatasetExportOptions(normalized=values["normalized"], split_ratio=values["split_ratio"])
+
+
+class DatasetExportSpec(Model):
+    """``format`` is kept as sent, even for formats beyond ViFull/ViJsonl/ViTfrecord (the
+    official client cannot read those back, PROTOCOL §16.18)."""
+
+    _repr_fields = ("format", "options")
+
+    format: str
+    options: DatasetExportOptions
+
+
+class DatasetExportSpecSchema(ModelSchema):
+    __model__ = DatasetExportSpec
+
+    format = fields.String(data_key="format", required=True)
+    options = nested(DatasetExportOptionsSchema(), data_key="options", required=True)
+
+
+class DatasetExportDownloadUrl(Model):
+    """The pre-signed archive URL; the repr shows only the expiry."""
+
+    _repr_fields = ("expires_at",)
+
+    url: str
+    expires_at: int
+
+
+class DatasetExportDownloadUrlSchema(ModelSchema):
+    __model__ = DatasetExportDownloadUrl
+
+    url = fields.String(data_key="url", required=True)
+    expires_at = StrictInt(data_key="expiresAt", required=True)
+
+
+class DatasetExportStatus(Model):
+    _repr_fields = ("conditions",)
+
+    conditions: List[ResourceCondition]
+    download_url: Optional[DatasetExportDownloadUrl]
+
+
+class DatasetExportStatusSchema(ModelSchema):
+    __model__ = DatasetExportStatus
+
+    conditions = condition_list(data_key="conditions", required=True)
+    download_url = nested(
+        DatasetExportDownloadUrlSchema(), data_key="downloadUrl", load_default=None, allow_none=True
+    )
+
+
+class DatasetExport(Model):
+    _repr_fields = ("dataset_export_id", "dataset_id")
+
+    organization_id: str
+    dataset_id: str
+    dataset_export_id: str
+    spec: DatasetExportSpec
+    status: DatasetExportStatus
+    metadata: ResourceMetadata
+    self_link: str
+    etag: str
+
+    def _after_load(self) -> None:
+        self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
+
+
+class DatasetExportSchema(TaggedModelSchema):
+    __model__ = DatasetExport
+    __kind__ = "DatasetExport"
+
+    organization_id = IdField("workspaceId")
+    dataset_id = IdField("datasetId")
+    dataset_export_id = IdField("datasetExportId")
+    spec = nested(DatasetExportSpecSchema(), data_key="spec", required=True)
+    status = nested(DatasetExportStatusSchema(), data_key="status", required=True)
+    metadata = resource_metadata(data_key="metadata", required=True)
+    self_link = fields.String(data_key="selfLink", required=True)
+    etag = fields.String(data_key="etag", required=True)
+
+
+# -- bulk asset deletion (D14-D16) -------------------------------------------------------------
+class BulkAssetDeletionSpec(Model):
+    _repr_fields = ("filter", "metadata_query")
+
+    filter: Union[str, Dict[str, Any], None]
+    metadata_query: Optional[str]
+    rule_query: Optional[str]
+    strict_query: Optional[bool]
+
+
+class _StrOrDict(fields.Field):
+    default_error_messages = {"invalid": "Not a string or an object."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, (str, dict)):
+            return value
+        raise self.make_error("invalid")
+
+
+class BulkAssetDeletionSpecSchema(ModelSchema):
+    __model__ = BulkAssetDeletionSpec
+
+    filter = _StrOrDict(data_key="filter", load_default=None, allow_none=True)
+    metadata_query = fields.String(data_key="metadataQuery", load_default=None, allow_none=True)
+    rule_query = fields.String(data_key="ruleQuery", load_default=None, allow_none=True)
+    strict_query = StrictBool(data_key="strictQuery", load_default=None, allow_none=True)
+
+
+class BulkAssetDeletionStatus(Model):
+    _repr_fields = ("conditions",)
+
+    conditions: List[ResourceCondition]
+
+
+class BulkAssetDeletionStatusSchema(ModelSchema):
+    __model__ = BulkAssetDeletionStatus
+
+    conditions = condition_list(data_key="conditions", required=True)
+
+
+class BulkAssetDeletionSession(Model):
+    _repr_fields = ("delete_many_assets_session_id", "dataset_id")
+
+    kind: str
+    organization_id: str
+    dataset_id: str
+    delete_many_assets_session_id: str
+    self_link: str
+    etag: str
+    metadata: ResourceMetadata
+    spec: BulkAssetDeletionSpec
+    status: BulkAssetDeletionStatus
+
+    def _after_load(self) -> None:
+        self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
+
+
+class BulkAssetDeletionSessionSchema(ModelSchema):
+    __model__ = BulkAssetDeletionSession
+
+    kind = fields.String(data_key="kind", required=True)
+    organization_id = IdField("workspaceId")
+    dataset_id = IdField("datasetId")
+    delete_many_assets_session_id = IdField("deleteManyAssetsSessionId")
+    self_link = fields.String(data_key="selfLink", required=True)
+    etag = fields.String(data_key="etag", required=True)
+    metadata = resource_metadata(data_key="metadata", required=True)
+    spec = nested(BulkAssetDeletionSpecSchema(), data_key="spec", required=True)
+    status = nested(BulkAssetDeletionStatusSchema(), data_key="status", required=True)
+
+
 _DATASET = DatasetSchema()
 _DELETED_DATASET = DeletedDatasetSchema()
+_DATASET_EXPORT = DatasetExportSchema()
+_BULK_DELETION = BulkAssetDeletionSessionSchema()
 
 
 def _check_tags(tags: Any) -> Dict[str, int]:
@@ -364,5 +653,190 @@ class Datasets(Resource):
             self._ds(dataset_id, "deleteOperation"), _DELETED_DATASET, "deleted dataset"
         )
 
+    def list_collaborators(
+        self,
+        dataset_id: str,
+        pagination: PaginationArg = None,
+        *,
+        page_size: Optional[int] = None,
+        page_token: Optional[str] = None,
+    ) -> Page[Dict[str, Any]]:
+        """The dataset's collaborators (D8), dict items. Unlike the official client, which returns
+        a raw first page, the page walks to the end; ``s`` is sent only when a size is given."""
+        path = self._ds(dataset_id, "collaborators")
+        size, token = optional_paging(pagination, page_size, page_token)
+        return self._list(path, None, "collaborator", page_size=size, page_token=token)
+
+    # -- exports ---------------------------------------------------------------------------
+    def create_export(
+        self,
+        dataset_id: str,
+        export_settings: Union[DatasetExportSettings, Mapping[str, Any], None] = None,
+    ) -> DatasetExport:
+        """Start an export (D9); wait for it with :meth:`wait_for_export`. ``None`` means the
+        default settings (``ViFull``, normalized, no split). No spinner, nothing printed."""
+        path = self._ds(dataset_id, "datasetExports")
+        body = DatasetExportSettings.coerce(export_settings).to_body()
+        return self._get_one(  # type: ignore[no-any-return]
+            path, _DATASET_EXPORT, "dataset export", method="POST", json=body
+        )
+
+    def list_exports(
+        self, dataset_id: str, page_size: Optional[int] = None, page: Optional[str] = None
+    ) -> Page[DatasetExport]:
+        """A dataset's exports (D10); ``s``/``p`` only when given, and the page walks to the end."""
+        path = self._ds(dataset_id, "datasetExports")
+        page_size, page = check_page_args(page_size, page)
+        return self._list(path, _DATASET_EXPORT, "dataset export", page_size=page_size, page_token=page)
+
+    def get_export(self, dataset_id: str, dataset_export_id: str) -> DatasetExport:
+        """One export (D11); ``status.download_url`` is set once it has finished."""
+        path = self._ds(dataset_id, "datasetExports", check_id("dataset_export_id", dataset_export_id))
+        return self._get_one(path, _DATASET_EXPORT, "dataset export")  # type: ignore[no-any-return]
+
+    def wait_for_export(
+        self,
+        dataset_id: str,
+        dataset_export_id: str,
+        timeout: Optional[float] = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> DatasetExport:
+        """Poll :meth:`get_export` until every condition is ``Reached``; ``FailedReach`` raises
+        ``ViOperationError``, ``timeout`` seconds raise ``ViTimeoutError``."""
+        self._ds(dataset_id)
+        check_id("dataset_export_id", dataset_export_id)
+        return self._wait(
+            lambda: self.get_export(dataset_id, dataset_export_id),
+            lambda export: export.status.conditions,
+            "dataset export %s" % dataset_export_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
+
+    def wait_for_deletion(
+        self,
+        dataset_id: str,
+        timeout: Optional[float] = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> DeletedDataset:
+        """Poll :meth:`get_deletion_operation` until every condition is ``Reached``."""
+        self._ds(dataset_id)
+        return self._wait(
+            lambda: self.get_deletion_operation(dataset_id),
+            lambda op: op.status.conditions,
+            "deletion of dataset %s" % dataset_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
+
+    def wait_until_done(
+        self,
+        callback_func: Callable[..., Any],
+        *args: Any,
+        timeout: Optional[float] = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> Any:
+        """The official client's generic waiter: call ``callback_func(*args)`` until every
+        condition of the result's ``status.conditions`` is ``Reached``, e.g.
+        ``datasets.wait_until_done(datasets.get_export, dataset_id, export_id)``. Prefer the
+        named waiters; this one exists so ported code keeps working (now with a timeout)."""
+        if not callable(callback_func):
+            raise ViInvalidParameterError("callback_func", "callback_func must be callable")
+        return self._wait(
+            lambda: callback_func(*args),
+            lambda result: result.status.conditions,
+            getattr(callback_func, "__name__", "operation"),
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
+
+    # -- statistics ------------------------------------------------------------------------
+    def get_aggregation_statistics(self, dataset_id: str) -> Dict[str, Any]:
+        """The dataset's aggregation statistics (D12), as the service sends them."""
+        return self._get_dict(self._ds(dataset_id, "aggregationStatistics"), "aggregation statistics")
+
+    def generate_aggregation_statistics(self, dataset_id: str) -> None:
+        """Ask the service to recompute them (D13, body-less, fire-and-forget)."""
+        self._call_ignoring_body("POST", self._ds(dataset_id, verb("aggregationStatistics", "generate")))
+
+    # -- bulk asset deletion ---------------------------------------------------------------
+    def bulk_delete_assets(
+        self,
+        dataset_id: str,
+        filter_criteria: Union[str, Mapping[str, Any], None] = None,
+        metadata_query: Optional[str] = None,
+        rule_query: Optional[str] = None,
+        strict_query: Optional[bool] = None,
+        *,
+        wait: bool = True,
+        timeout: Optional[float] = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> BulkAssetDeletionSession:
+        """Delete every asset matching the filters (D14). Like the official client this blocks
+        until every condition is ``Reached`` (D16 polled) — with a ``timeout`` here; ``wait=False``
+        returns the session as created. The body always carries all four keys; a dict filter
+        goes as a JSON object, since it is a body field."""
+        path = self._ds(dataset_id, "deleteManyAssetsSessions")
+        if filter_criteria is not None and not isinstance(filter_criteria, (str, Mapping)):
+            raise ViInvalidParameterError(
+                "filter_criteria",
+                "filter_criteria must be a string or a dict, got %s" % type(filter_criteria).__name__,
+            )
+        spec = {
+            "filter": dict(filter_criteria) if isinstance(filter_criteria, Mapping) else filter_criteria,
+            "metadataQuery": check_optional_str("metadata_query", metadata_query),
+            "ruleQuery": check_optional_str("rule_query", rule_query),
+            "strictQuery": check_optional_bool("strict_query", strict_query),
+        }
+        if not isinstance(wait, bool):
+            raise ViInvalidParameterError("wait", "wait must be True or False")
+        if wait:  # check the waiter's arguments before anything is deleted
+            check_timeout(timeout)
+            check_poll_interval(poll_interval)
+        session: BulkAssetDeletionSession = self._get_one(
+            path, _BULK_DELETION, "bulk asset deletion session", method="POST", json={"spec": spec}
+        )
+        if not wait:
+            return session
+        return self.wait_for_bulk_asset_deletion(
+            dataset_id, session.delete_many_assets_session_id, timeout=timeout, poll_interval=poll_interval
+        )
+
+    def list_bulk_asset_deletion_sessions(
+        self, dataset_id: str, page_size: Optional[int] = None, page: Optional[str] = None
+    ) -> Page[Dict[str, Any]]:
+        """Bulk-deletion sessions (D15), dict items; walks to the end (the official client
+        returns a raw first page)."""
+        path = self._ds(dataset_id, "deleteManyAssetsSessions")
+        page_size, page = check_page_args(page_size, page)
+        return self._list(path, None, "bulk asset deletion session", page_size=page_size, page_token=page)
+
+    def get_bulk_asset_deletion_session(
+        self, dataset_id: str, delete_many_assets_session_id: str
+    ) -> BulkAssetDeletionSession:
+        """One bulk-deletion session (D16)."""
+        sid = check_id("delete_many_assets_session_id", delete_many_assets_session_id)
+        path = self._ds(dataset_id, "deleteManyAssetsSessions", sid)
+        return self._get_one(path, _BULK_DELETION, "bulk asset deletion session")  # type: ignore[no-any-return]
+
+    def wait_for_bulk_asset_deletion(
+        self,
+        dataset_id: str,
+        delete_many_assets_session_id: str,
+        timeout: Optional[float] = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> BulkAssetDeletionSession:
+        """Poll :meth:`get_bulk_asset_deletion_session` until every condition is ``Reached``."""
+        self._ds(dataset_id)
+        check_id("delete_many_assets_session_id", delete_many_assets_session_id)
+        return self._wait(
+            lambda: self.get_bulk_asset_deletion_session(dataset_id, delete_many_assets_session_id),
+            lambda session: session.status.conditions,
+            "bulk asset deletion %s" % delete_many_assets_session_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
+
     def __iter__(self) -> Iterator[Dataset]:
         return self.list().all_items()
+

@@ -7,7 +7,7 @@ from marshmallow import fields
 
 from ..models import IdField, Model, ModelSchema, strip_org_prefix
 from ..pagination import Page
-from ._base import Resource
+from ._base import Resource, check_id
 from .common import (
     PaginationArg,
     PaginationParams,
@@ -16,6 +16,7 @@ from .common import (
     User,
     flat_update_body,
     nested,
+    optional_paging,
     strip_user_datasets,
     user_map,
 )
@@ -162,6 +163,27 @@ class Organizations(Resource):
         return self._get_one(  # type: ignore[no-any-return]
             self._ws(), _ORGANIZATION, "organization", method="PATCH", json=body
         )
+
+    def list_collaborators(
+        self,
+        pagination: PaginationArg = None,
+        *,
+        page_size: Optional[int] = None,
+        page_token: Optional[str] = None,
+    ) -> Page[Dict[str, Any]]:
+        """The organization's collaborators (O4), dict items. Unlike the official client, which
+        returns a raw first page, the page walks to the end; ``s`` is sent only when given."""
+        size, token = optional_paging(pagination, page_size, page_token)
+        return self._list(self._ws("collaborators"), None, "collaborator", page_size=size, page_token=token)
+
+    def remove_collaborator(self, user_id: str) -> bool:
+        """Remove a member (O5); ``True`` once the service accepted it (its body is ignored)."""
+        self._call_ignoring_body("DELETE", self._ws("collaborators", check_id("user_id", user_id)))
+        return True
+
+    def get_quota(self) -> Dict[str, Any]:
+        """The organization's quota (O6), as the service sends it."""
+        return self._get_dict(self._ws("quota"), "quota")
 
     def __iter__(self) -> Iterator[Organization]:
         return self.list().all_items()

@@ -6,67 +6,34 @@ their shape belongs to the training system, not to this client.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional
+import time
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
 
 from marshmallow import fields
 
+from ..errors import ViInvalidParameterError
 from ..models import IdField, Model, ModelSchema
 from ..pagination import Page
-from ._base import Resource, check_id
+from ._base import DeletedResource, check_id, check_optional_id
+from ._documents import DocumentResource, new_id
 from .common import (
     PaginationArg,
-    PaginationParams,
     ResourceCondition,
     ResourceMetadata,
     StrictInt,
     TaggedModelSchema,
+    check_body,
+    check_optional_int,
+    check_optional_str,
     condition_list,
+    dump_spec,
+    metadata_body,
     nested,
-    nested_list,
     resource_metadata,
 )
+from .flows import _FLOW, _FLOW_SPEC, Flow, FlowBlock, FlowSpec, FlowSpecSchema
 
 __all__ = ["Run", "RunSpec", "RunStatus", "FlowSpec", "FlowBlock", "Runs"]
-
-
-class FlowBlock(Model):
-    _repr_fields = ("block",)
-
-    block: str
-    settings: Dict[str, Any]
-    style: Dict[str, Any]
-
-
-class FlowBlockSchema(ModelSchema):
-    __model__ = FlowBlock
-
-    block = fields.String(data_key="block", required=True)
-    settings = fields.Dict(keys=fields.String(), data_key="settings", required=True)
-    style = fields.Dict(keys=fields.String(), data_key="style", required=True)
-
-
-class FlowSpec(Model):
-    _repr_fields = ("name", "schema")
-
-    name: str
-    schema: str
-    tolerations: Dict[str, List[str]]
-    settings: Dict[str, Any]
-    blocks: List[FlowBlock]
-    training_project: Optional[str]
-
-
-class FlowSpecSchema(ModelSchema):
-    __model__ = FlowSpec
-
-    name = fields.String(data_key="name", required=True)
-    schema = fields.String(data_key="schema", required=True)
-    tolerations = fields.Dict(
-        keys=fields.String(), values=fields.List(fields.String()), data_key="tolerations", required=True
-    )
-    settings = fields.Dict(keys=fields.String(), data_key="settings", required=True)
-    blocks = nested_list(FlowBlockSchema(), data_key="blocks", required=True)
-    training_project = fields.String(data_key="trainingProject", load_default=None, allow_none=True)
 
 
 class RunSpec(Model):
@@ -129,8 +96,21 @@ class RunSchema(TaggedModelSchema):
 _RUN = RunSchema()
 
 
-class Runs(Resource):
-    """``client.runs``: iterate it to walk every run of the organization."""
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Runs(DocumentResource):
+    """``client.runs``: iterate it to walk every run of the organization.
+
+    Starting a run is creating it (a PUT of a flow spec to a new id); stopping it is setting
+    ``spec.killedAt`` (:meth:`kill`). Progress is in ``status.conditions``."""
+
+    _collection = "runs"
+    _simple_collection = "simpleRuns"
+    _id_name = "run_id"
+    _schema = _RUN
+    _what = "run"
 
     def list(
         self,
@@ -140,16 +120,108 @@ class Runs(Resource):
         page_token: Optional[str] = None,
     ) -> Page[Run]:
         """The first page of runs (R1); the page fetches the rest lazily."""
-        paging = PaginationParams.coerce(pagination, page_size, page_token)
-        return self._list(
-            self._ws("runs"), _RUN, "run", page_size=paging.page_size, page_token=paging.page_token
-        )
+        return self._list_docs(pagination, page_size, page_token)
 
     def get(self, run_id: str) -> Run:
         """One run (R2); progress is in ``status.conditions`` (there is no run waiter)."""
-        return self._get_one(  # type: ignore[no-any-return]
-            self._ws("runs", check_id("run_id", run_id)), _RUN, "run"
-        )
+        return self._get_doc(run_id)  # type: ignore[no-any-return]
+
+    def create(
+        self,
+        flow: Union[FlowSpec, Flow, Mapping[str, Any], str],
+        training_project: Optional[str] = None,
+        metadata: Optional[Mapping[str, str]] = None,
+        run_id: Optional[str] = None,
+    ) -> Run:
+        """Start a run of ``flow`` (R3: a PUT to a client-generated UUID4 id).
+
+        ``flow`` is a :class:`FlowSpec`, a :class:`Flow` (its spec is used), a spec dict
+        (checked against the schema before any request) or a flow id, which is fetched first
+        (FL2) and decoded as the ``Flow`` document it is — the official client decodes it as a
+        bare spec and fails (PROTOCOL §16.21). Pass ``run_id`` to choose the id: repeating the
+        create with the same id is idempotent, so a caller can safely retry after a timeout."""
+        check_optional_id("training_project", training_project)
+        meta = metadata_body(metadata)
+        path = self._doc_path(new_id("run_id", run_id))
+        if isinstance(flow, str):
+            fetched: Flow = self._get_one(
+                self._ws("flows", check_id("flow", flow)), _FLOW, "flow"
+            )
+            flow_json = dump_spec("flow", fetched.spec, _FLOW_SPEC, FlowSpec)
+        elif isinstance(flow, Flow):
+            flow_json = dump_spec("flow", flow.spec, _FLOW_SPEC, FlowSpec)
+        elif isinstance(flow, (FlowSpec, Mapping)):
+            flow_json = dump_spec("flow", flow, _FLOW_SPEC, FlowSpec)
+        else:
+            raise ViInvalidParameterError(
+                "flow", "flow must be a FlowSpec, a Flow, a dict or a flow id, got %s" % type(flow).__name__
+            )
+        spec: Dict[str, Any] = {"flow": flow_json}
+        if training_project is not None:
+            spec["trainingProject"] = training_project
+        body: Dict[str, Any] = {"spec": spec}
+        if meta is not None:
+            body["metadata"] = meta
+        return self._get_one(path, _RUN, "run", method="PUT", json=body)  # type: ignore[no-any-return]
+
+    #: The official client's alias of :meth:`create`.
+    start = create
+
+    def replace(
+        self, run_id: str, spec: Mapping[str, Any], metadata: Optional[Mapping[str, str]] = None
+    ) -> Run:
+        """Replace a run's spec (R3 PUT ``{"spec": spec, "metadata"?}``), ``spec`` verbatim."""
+        path = self._doc_path(run_id)
+        return self._put_doc(path, check_body("spec", spec), metadata)  # type: ignore[no-any-return]
+
+    def update(
+        self,
+        run_id: str,
+        spec: Optional[Mapping[str, Any]] = None,
+        metadata: Optional[Mapping[str, str]] = None,
+    ) -> Run:
+        """Patch a run (R4) with ``{"spec"?, "metadata"?}`` — nested, unlike datasets. Both
+        ``None`` is refused before any request."""
+        return self._patch_doc(run_id, spec, metadata)  # type: ignore[no-any-return]
+
+    def kill(self, run_id: str) -> Run:
+        """Stop a run (R4 ``{"spec": {"killedAt": <now, epoch ms>}}``)."""
+        path = self._doc_path(run_id)
+        body = {"spec": {"killedAt": _now_ms()}}
+        return self._get_one(path, _RUN, "run", method="PATCH", json=body)  # type: ignore[no-any-return]
+
+    def delete(self, run_id: str) -> DeletedResource:
+        """Delete a run (R5); a non-empty success body is accepted."""
+        return self._delete_doc(run_id)
+
+    def list_simple(
+        self,
+        pagination: PaginationArg = None,
+        *,
+        page_size: Optional[int] = None,
+        page_token: Optional[str] = None,
+    ) -> Page[Dict[str, Any]]:
+        """Lightweight run listing (R6), dict items; ``s`` always sent."""
+        return self._list_simple_docs(pagination, page_size, page_token)
+
+    def get_logs(
+        self,
+        run_id: str,
+        block: Optional[str] = None,
+        since: Optional[str] = None,
+        until: Optional[str] = None,
+        limit: Optional[int] = None,
+    ) -> Dict[str, Any]:
+        """A run's logs (R7), optionally sliced by ``block``, ``since``/``until`` and ``limit``."""
+        path = self._doc_path(run_id, "logs")
+        query = {
+            "block": check_optional_str("block", block),
+            "since": check_optional_str("since", since),
+            "until": check_optional_str("until", until),
+            "limit": check_optional_int("limit", limit, minimum=1),
+        }
+        params = {k: (str(v) if k == "limit" else v) for k, v in query.items() if v is not None}
+        return self._get_dict(path, "run logs", params=params or None)
 
     def __iter__(self) -> Iterator[Run]:
         return self.list().all_items()

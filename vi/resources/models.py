@@ -1,0 +1,200 @@
+"""Models (PROTOCOL §7.6): the outputs (checkpoints) of a training run.
+
+The resource model is called ``Model``, as in the official client; it is not
+:class:`vi.models.Model`, the base class every decoded resource shares (``RunOutput`` is an alias
+that avoids the clash).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Optional
+
+from marshmallow import fields
+
+from ..errors import ViNotFoundError, ViResponseError
+from ..models import IdField, ModelSchema, decode, decode_many
+from ..models import Model as _Model
+from ..pagination import Page
+from ._base import Resource, check_id, check_optional_id, query_bool
+from .common import (
+    PaginationArg,
+    PaginationParams,
+    ResourceMetadata,
+    StrictInt,
+    check_optional_bool,
+    nested,
+    resource_metadata,
+)
+
+__all__ = ["Model", "RunOutput", "ModelSpec", "ModelStatus", "ModelContents", "ModelDownloadUrl", "Models"]
+
+#: Sent on every model call, as the official client does.
+INTENT = "sdkLocalDeploy"
+
+
+class ModelSpec(_Model):
+    _repr_fields = ("kind", "epoch")
+
+    kind: str
+    epoch: Optional[int]
+    evaluation_metrics: Optional[Dict[str, Any]]
+
+
+class ModelSpecSchema(ModelSchema):
+    __model__ = ModelSpec
+
+    kind = fields.String(data_key="kind", required=True)
+    epoch = StrictInt(data_key="epoch", load_default=None, allow_none=True)
+    evaluation_metrics = fields.Dict(
+        keys=fields.String(), data_key="evaluationMetrics", load_default=None, allow_none=True
+    )
+
+
+class ModelDownloadUrl(_Model):
+    """The pre-signed archive URL; the repr shows only the expiry."""
+
+    _repr_fields = ("expires_at",)
+
+    url: str
+    expires_at: int
+
+
+class ModelDownloadUrlSchema(ModelSchema):
+    __model__ = ModelDownloadUrl
+
+    url = fields.String(data_key="url", required=True)
+    expires_at = StrictInt(data_key="expiresAt", required=True)
+
+
+class ModelContents(_Model):
+    _repr_fields = ("download_url",)
+
+    download_url: ModelDownloadUrl
+
+
+class ModelContentsSchema(ModelSchema):
+    __model__ = ModelContents
+
+    download_url = nested(ModelDownloadUrlSchema(), data_key="downloadUrl", required=True)
+
+
+class ModelStatus(_Model):
+    """``conditions`` stay dicts: the protocol types them as plain objects here."""
+
+    _repr_fields = ("observed_generation", "storage_object")
+
+    observed_generation: int
+    conditions: List[Dict[str, Any]]
+    storage_object: str
+    contents: Optional[ModelContents]
+
+
+class ModelStatusSchema(ModelSchema):
+    __model__ = ModelStatus
+
+    observed_generation = StrictInt(data_key="observedGeneration", required=True)
+    conditions = fields.List(fields.Dict(keys=fields.String()), data_key="conditions", required=True)
+    storage_object = fields.String(data_key="storageObject", required=True)
+    contents = nested(ModelContentsSchema(), data_key="contents", load_default=None, allow_none=True)
+
+
+class Model(_Model):
+    """One run output. ``model_id`` is the checkpoint id (``runOutputId`` on the wire)."""
+
+    _repr_fields = ("run_id", "model_id")
+
+    kind: str
+    run_id: str
+    metadata: ResourceMetadata
+    spec: ModelSpec
+    status: ModelStatus
+    self_link: str
+    etag: str
+    organization_id: str
+    model_id: str
+
+
+RunOutput = Model
+
+
+class ModelModelSchema(ModelSchema):
+    __model__ = Model
+
+    kind = fields.String(data_key="kind", required=True)
+    run_id = IdField("runId")
+    metadata = resource_metadata(data_key="metadata", required=True)
+    spec = nested(ModelSpecSchema(), data_key="spec", required=True)
+    status = nested(ModelStatusSchema(), data_key="status", required=True)
+    self_link = fields.String(data_key="selfLink", required=True)
+    etag = fields.String(data_key="etag", required=True)
+    organization_id = IdField("workspaceId")
+    model_id = IdField("runOutputId")
+
+
+_MODEL = ModelModelSchema()
+
+
+class Models(Resource):
+    """``client.models``: the checkpoints of a run, under ``/runs/{run_id}/outputs``.
+
+    ``run_id_or_link`` keeps the official parameter name but takes a run id: the official
+    "full link" form never worked (PROTOCOL §16.8)."""
+
+    def list(
+        self,
+        run_id_or_link: str,
+        pagination: PaginationArg = None,
+        *,
+        page_size: Optional[int] = None,
+        page_token: Optional[str] = None,
+    ) -> Page[Model]:
+        """The first page of a run's models (M1): ``?intent=sdkLocalDeploy&s=10[&p=…]`` — built
+        with ``&``; the official client appends a second ``?`` (PROTOCOL §16.9)."""
+        path = self._ws("runs", check_id("run_id_or_link", run_id_or_link), "outputs")
+        paging = PaginationParams.coerce(pagination, page_size, page_token)
+        return self._list(
+            path,
+            _MODEL,
+            "model",
+            page_size=paging.page_size,
+            page_token=paging.page_token,
+            params={"intent": INTENT},
+            params_first=True,
+        )
+
+    def get(self, run_id_or_link: str, ckpt: Optional[str] = None, contents: bool = False) -> Model:
+        """One model of a run (M2): the checkpoint ``ckpt``, or the run's latest.
+
+        The service answers with a list envelope even for one checkpoint; the item whose id is
+        ``ckpt`` is returned (else the last one, as the official client does). A bare model
+        document is accepted too. No item at all → ``ViNotFoundError``. ``contents=True`` asks
+        for ``status.contents.download_url``."""
+        run = check_id("run_id_or_link", run_id_or_link)
+        check_optional_id("ckpt", ckpt)
+        flag = query_bool(check_optional_bool("contents", contents))
+        segments = ["runs", run, "outputs"] + ([ckpt] if ckpt else [])
+        params = {"intent": INTENT}
+        if flag:
+            params["contents"] = flag
+        body = self._call("GET", self._ws(*segments), params=params)
+        if isinstance(body, dict) and "runOutputId" in body:
+            return decode(_MODEL, body, "model")  # type: ignore[no-any-return]
+        if not isinstance(body, dict):
+            raise ViResponseError("Malformed model response: expected a JSON object")
+        items = decode_many(_MODEL, body.get("items") or [], "model")
+        if not items:
+            raise ViNotFoundError(
+                "No models found for run %s%s" % (run, " checkpoint %s" % ckpt if ckpt else ""),
+                status_code=None,
+            )
+        if ckpt:
+            for item in items:
+                if item.model_id == ckpt:
+                    return item  # type: ignore[no-any-return]
+        return items[-1]  # type: ignore[no-any-return]
+
+    def __call__(self, run_id_or_link: str, pagination: PaginationArg = None) -> Iterator[Model]:
+        """Every model of a run, across pages."""
+        return self.list(run_id_or_link, pagination).all_items()
+
+    def __iter__(self) -> Iterator[Model]:
+        raise TypeError("client.models needs a run id: iterate client.models(run_id) instead")
