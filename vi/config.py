@@ -37,9 +37,9 @@ ENV_ENDPOINT = "DATATURE_VI_API_ENDPOINT"
 # Header-safe: printable ASCII without spaces. The official client also insists on a ``dtvi_``
 # prefix and exactly 103 characters; we do not, so that the local server's and the guide's
 # placeholder keys work, and the real service answers 401 to anything it did not issue.
-_SECRET_RE = re.compile(r"^[\x21-\x7e]{1,4096}$")
+_SECRET_RE = re.compile(r"^[\x21-\x7e]{1,4096}\Z")  # \Z: "$" would let a trailing "\n" in
 # Organization ids go into every path: only URL-unreserved characters, never a dot segment.
-_ORG_RE = re.compile(r"^[A-Za-z0-9._~-]{1,255}$")
+_ORG_RE = re.compile(r"^[A-Za-z0-9._~-]{1,255}\Z")
 
 
 class Secret:

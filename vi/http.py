@@ -23,6 +23,7 @@ from .errors import (
     ViNetworkError,
     ViResponseError,
     ViTimeoutError,
+    ViValidationError,
     error_for_status,
 )
 from .logging import LoggingConfig, get_logger, redact, redact_headers
@@ -74,6 +75,14 @@ def _transport_error(err: requests.RequestException, timeout: Any) -> ViError:
     if isinstance(err, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
         return ViNetworkError("The response body was cut short or corrupt: %s" % _short(err), details={"transport": "io"})
     return ViNetworkError("Request to the Vi API failed: %s" % _short(err))
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _short(err: Any) -> str:
@@ -142,9 +151,25 @@ class Requester:
             raise ViClientClosedError(method=method, path=path)
         url = self._config.endpoint + path
         query = {k: v for k, v in params.items() if v is not None} if params else None
+        for key, value in (query or {}).items():
+            if isinstance(value, str) and not _is_utf8(value):
+                raise ViValidationError(
+                    "Query parameter %r is not valid Unicode text (a lone surrogate?)" % key,
+                    details={"parameter": key},
+                    method=method,
+                    path=path,
+                )
         body = None
         if json is not None:
-            body = _json.dumps(json, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            # Refused before any I/O: objects JSON cannot encode, NaN/Infinity (not JSON, though
+            # json.dumps writes them by default) and lone surrogates (no UTF-8 form).
+            try:
+                text = _json.dumps(json, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+                body = text.encode("utf-8")
+            except (TypeError, ValueError) as err:
+                raise ViValidationError(
+                    "The request body cannot be sent as JSON: %s" % _short(err), method=method, path=path
+                ) from None
         headers = self._headers(body is not None or method in ("POST", "PATCH", "PUT"))
         if body is None and method in ("POST", "PATCH", "PUT"):
             body = b""
@@ -234,11 +259,12 @@ class Requester:
             return None
         try:
             return _json.loads(content)
-        except ValueError:
+        except (ValueError, RecursionError) as err:  # RecursionError: absurdly deep nesting
             ctype = response.headers.get("Content-Type", "unknown")
+            reason = "nested too deeply" if isinstance(err, RecursionError) else _short(err)[:160]
             raise ViResponseError(
-                "Expected a JSON body from the Vi API but got %s (HTTP %d): %s"
-                % (ctype, response.status_code, _clip(content, 120)),
+                "Expected a JSON body from the Vi API but got %s (HTTP %d) that is not valid JSON (%s): %s"
+                % (ctype, response.status_code, reason, _clip(content, 120)),
                 status_code=response.status_code,
             ) from None
 
@@ -247,17 +273,20 @@ class Requester:
         message = _error_message(status, content)
         org = self._config.organization_id
         message = redact(message.replace(org + "_", ""))
+        # Header values end up in the error (its dict, its pickle) too: a proxy that reflects
+        # request headers must not turn them into a copy of the key.
         trace = response.headers.get("x-cloud-trace-context")
         details: Dict[str, Any] = {}
         request_id = response.headers.get("x-request-id")
         if request_id:
-            details["request_id"] = request_id
+            details["request_id"] = redact(request_id)
+        retry_after = response.headers.get("Retry-After")
         cls = error_for_status(status)
         return cls(
             message,
             status_code=status,
-            retry_after=response.headers.get("Retry-After"),
-            trace_id=trace.split("/", 1)[0] if trace else None,
+            retry_after=redact(retry_after) if retry_after is not None else None,
+            trace_id=redact(trace.split("/", 1)[0]) if trace else None,
             organization_id=org,
             details=details,
         )
@@ -266,7 +295,7 @@ class Requester:
 def _error_message(status: int, content: bytes) -> str:
     try:
         data = _json.loads(content) if content else None
-    except ValueError:
+    except (ValueError, RecursionError):
         text = content.decode("utf-8", "replace").strip()
         return "HTTP %d: %s" % (status, text[:500]) if text else "HTTP %d error" % status
     if isinstance(data, dict):

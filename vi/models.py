@@ -158,7 +158,7 @@ def decode(schema: Schema, data: Any, what: str) -> Any:
             pass  # not provably valid: let marshmallow decide, and word the error
     if not isinstance(data, dict):
         raise ViResponseError(
-            "Malformed %s in response: expected a JSON object, got %s" % (what, _json_type(data))
+            "Malformed %s in response: expected a JSON object, got %s" % (what, json_type(data))
         )
     try:
         return schema.load(data)
@@ -176,13 +176,13 @@ def decode_many(schema: Schema, items: Any, what: str) -> List[Any]:
             pass
     if not isinstance(items, list):
         raise ViResponseError(
-            "Malformed %s list in response: expected a JSON array, got %s" % (what, _json_type(items))
+            "Malformed %s list in response: expected a JSON array, got %s" % (what, json_type(items))
         )
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ViResponseError(
                 "Malformed %s in response: items[%d] is %s, not an object"
-                % (what, index, _json_type(item))
+                % (what, index, json_type(item))
             )
     try:
         return schema.load(items, many=True)
@@ -193,9 +193,10 @@ def decode_many(schema: Schema, items: Any, what: str) -> List[Any]:
         raise _response_error(what, err) from None
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """How an error message names the JSON value it got instead of the one it wanted."""
     if value is None:
-        return "null"
+        return "null or an empty body"  # the requester reads an empty body as None too
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, (int, float)):
@@ -204,4 +205,6 @@ def _json_type(value: Any) -> str:
         return "a string" if value else "an empty body"
     if isinstance(value, list):
         return "an array"
+    if isinstance(value, dict):
+        return "an object"
     return type(value).__name__

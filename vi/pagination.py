@@ -95,9 +95,12 @@ class Page(Generic[T]):
     def _walk(self, limit: Optional[int]) -> Iterator["Page[T]"]:
         if limit == 0:
             return
+        token, fetch = self.next_page, self._fetch
         yield self
+        # From here on this generator holds no page: the caller decides what stays alive, so a
+        # walk nobody else holds keeps one page (plus the one being fetched) in memory.
+        del self
         seen = set()
-        token = self.next_page
         count = 1
         while token is not None and (limit is None or count < limit):
             if token in seen:
@@ -105,13 +108,13 @@ class Page(Generic[T]):
                     "The server returned page token %r twice; stopping to avoid an endless loop" % token
                 )
             seen.add(token)
-            if self._fetch is None:
+            if fetch is None:
                 raise PaginationError("This page was built without a way to fetch the next one")
-            page = self._fetch(token)
+            page = fetch(token)
             count += 1
             token = page.next_page
             yield page
-            del page  # hold one page at a time
+            del page
 
     def all_items(self, limit: Optional[int] = None) -> Iterator[T]:
         """Items across every page, lazily; at most ``limit`` items."""
@@ -121,10 +124,15 @@ class Page(Generic[T]):
     def _items(self, limit: Optional[int]) -> Iterator[T]:
         if limit == 0:
             return
+        pages = self._walk(None)
+        del self
         produced = 0
-        for page in self._walk(None):
-            for item in page.items:
+        for page in pages:
+            items = page.items
+            del page  # while the next page is fetched, only the last item handed out stays
+            for item in items:
                 yield item
                 produced += 1
                 if limit is not None and produced >= limit:
                     return
+            del items

@@ -322,6 +322,12 @@ def test_dataset_create_get_update_delete_round_trip(api):
     assert operation.status_code == 200
     assert {c["condition"]: c["status"] for c in operation.json()["status"]["conditions"]} == {
         "Started": "Reached",
+        "Finished": "Waiting",
+    }
+    api.server.operations.finish_all()
+    operation = api.get(url + "/deleteOperation")
+    assert {c["condition"]: c["status"] for c in operation.json()["status"]["conditions"]} == {
+        "Started": "Reached",
         "Finished": "Reached",
     }
 

@@ -57,6 +57,8 @@ def test_delete_dataset_drops_assets_and_annotations():
         store.get_dataset("org", first)
     with pytest.raises(NotFound):
         store.list_annotations("org", first, asset_id, 0, 10)
+    assert store.get_delete_operation("org", first)["status"]["conditions"][1]["status"] == "Waiting"
+    store.operations.finish_all()
     assert store.get_delete_operation("org", first)["status"]["conditions"][1]["status"] == "Reached"
     assert ids(store, "org") == [second]
 

@@ -26,7 +26,7 @@ from urllib.parse import quote
 from marshmallow import Schema
 
 from ..errors import ViInvalidParameterError, ViResponseError
-from ..models import Model, decode, decode_many
+from ..models import Model, decode, decode_many, json_type
 from ..pagination import DEFAULT_PAGE_SIZE, Page, check_page_size
 from ..waiters import (
     all_reached,
@@ -54,7 +54,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}\Z")  # not "$", which also matches before a final "\n"
 
 
 def check_id(name: str, value: Any) -> str:
@@ -88,10 +88,15 @@ def verb(value: str, name: str) -> str:
 
 def segment(value: str) -> str:
     """Percent-encode one path segment (everything but unreserved characters)."""
-    if isinstance(value, _Verb):
-        base, _, name = value.rpartition(":")
-        return quote(base, safe="-_.~") + ":" + quote(name, safe="-_.~")
-    return quote(value, safe="-_.~")
+    try:
+        if isinstance(value, _Verb):
+            base, _, name = value.rpartition(":")
+            return quote(base, safe="-_.~") + ":" + quote(name, safe="-_.~")
+        return quote(value, safe="-_.~")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800") has no UTF-8 form to send
+        raise ViInvalidParameterError(
+            None, "%r cannot be sent in a URL: it is not valid Unicode text" % (value[:80],)
+        ) from None
 
 
 def query_bool(value: Optional[bool]) -> Optional[str]:
@@ -314,7 +319,9 @@ class Resource:
         transform: Optional[Callable[[Any], Any]],
     ) -> Page[Any]:
         if not isinstance(body, dict):
-            raise ViResponseError("Malformed %s page in response: expected a JSON object" % what)
+            raise ViResponseError(
+                "Malformed %s page in response: expected a JSON object, got %s" % (what, json_type(body))
+            )
         raw_items = body.get("items")
         if raw_items is None:
             raw_items = []

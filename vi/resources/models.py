@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, List, Optional
 from marshmallow import fields
 
 from ..errors import ViNotFoundError, ViResponseError
-from ..models import IdField, ModelSchema, decode, decode_many
+from ..models import IdField, ModelSchema, decode, decode_many, json_type
 from ..models import Model as _Model
 from ..pagination import Page
 from ._base import Resource, check_id, check_optional_id, query_bool
@@ -179,7 +179,7 @@ class Models(Resource):
         if isinstance(body, dict) and "runOutputId" in body:
             return decode(_MODEL, body, "model")  # type: ignore[no-any-return]
         if not isinstance(body, dict):
-            raise ViResponseError("Malformed model response: expected a JSON object")
+            raise ViResponseError("Malformed model response: expected a JSON object, got %s" % json_type(body))
         items = decode_many(_MODEL, body.get("items") or [], "model")
         if not items:
             raise ViNotFoundError(

@@ -7,6 +7,23 @@ test inject faults and read connection/request statistics. Importing this packag
     with LocalViServer() as server:
         client = vi.Client(secret_key=server.secret_key, organization_id=server.organization_id,
                            endpoint=server.url)
+
+Every endpoint of PROTOCOL §6.1 and §6.2 is served, plus the `/_storage/...` routes behind the
+pre-signed URLs it hands out (see `storage.py`). What a test can control and observe:
+
+* **Long-running operations** (exports, bulk asset deletions, dataset deletions, asset ingestion,
+  annotation imports, runs, aggregations) complete `operation_delay` seconds (default 0.2) after
+  they start — checked at each request, no background threads. `server.operations.delay` changes
+  it later; `server.operations.finish_all()` completes everything pending now;
+  `server.operations.fail_next(kind, reason=..., message=..., times=1)` makes the next operation
+  of `kind` (`operations.KINDS`: export, bulk_asset_deletion, dataset_deletion, ingestion,
+  annotation_import, run, aggregation) end in `FailedReach` with that reason and message.
+* **Create counters**: `server.stats.creates` is a `Counter` of resources created through the API
+  (not by seeding), keyed by kind (dataset, asset, annotation, export, run, flow, ...); a retried
+  idempotent PUT-create (runs, flows, training projects) counts once.
+* **Asset queries** (`filter`, `metadataQuery`, `strictQuery`, `ruleQuery`): syntax in `filters.py`.
+* **Bulk data**: `server.store.add_assets(org_id, dataset_id, n)` adds n cheap assets (10 000 in
+  well under a second) for listing benchmarks.
 """
 
 from __future__ import annotations
@@ -20,6 +37,7 @@ from typing import Any, Dict, Optional
 from .adapter import InProcessAdapter
 from .app import ViApp
 from .faults import FaultInjector
+from .operations import Operations
 from .server import ThreadedWSGIServer
 from .stats import Stats
 from .store import Store
@@ -49,11 +67,13 @@ class LocalViServer:
         assets_per_dataset: int = 12,
         annotations_per_asset: int = 2,
         runs: int = 3,
+        operation_delay: float = 0.2,
     ) -> None:
         self.host = host
         self.port = port
-        self.store = Store()
         self.stats = Stats()
+        self.operations = Operations(operation_delay)
+        self.store = Store(self.stats, self.operations)
         self.faults = FaultInjector()
         self.app = ViApp(self.store, self.faults, self.stats)
         self._seed_options: Dict[str, int] = {
@@ -133,8 +153,9 @@ class LocalViServer:
         return InProcessAdapter(self.app)
 
     def reset(self) -> None:
-        """Clear fault rules, global latency and statistics (not the stored data)."""
+        """Clear fault rules, global latency, queued operation failures and statistics (not data)."""
         self.faults.clear()
+        self.operations.clear()
         self.stats.reset()
 
     def __repr__(self) -> str:

@@ -17,6 +17,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--secret-key", default=None, help="secret key to accept (default: generated)")
     parser.add_argument("--organization-id", default=None, help="organization id (default: random UUID4)")
     parser.add_argument("--no-seed", action="store_true", help="start with an empty organization")
+    parser.add_argument(
+        "--operation-delay",
+        type=float,
+        default=0.2,
+        help="seconds until exports, deletions, uploads and runs complete (default: 0.2)",
+    )
     args = parser.parse_args(argv)
 
     server = LocalViServer(
@@ -25,6 +31,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         secret_key=args.secret_key,
         organization_id=args.organization_id,
         seed=not args.no_seed,
+        operation_delay=args.operation_delay,
     )
     server.start()
     print(f"Local Vi API listening on {server.url}")

@@ -21,10 +21,15 @@ from urllib.parse import parse_qs, quote, unquote, urlencode
 
 from requests.structures import CaseInsensitiveDict
 
+from .errors import BadRequest, Conflict, NotFound
 from .faults import Fault, FaultInjector
-from .pagination import InvalidPageRequest, PageTokens, parse_page_size
+from .handlers_data import DATA_ROUTES, DataHandlers
+from .handlers_peripheral import PERIPHERAL_ROUTES, PeripheralHandlers
+from .handlers_training import TRAINING_ROUTES, TrainingHandlers
+from .pagination import InvalidPageRequest, Page, PageTokens, parse_page_size
 from .stats import RequestRecord, Stats
-from .store import NotFound, Page, Store
+from .storage import StorageHandlers
+from .store import Store
 from .validation import BodyError, dataset_create, dataset_update, organization_update
 
 __all__ = ["TRUNCATE_KEY", "DropConnection", "HTTPError", "ViApp"]
@@ -77,8 +82,10 @@ class Request:
         return value
 
 
-# Route templates: literal segments, or "{name}" placeholders that capture one decoded segment.
-_ROUTES: List[Tuple[Tuple[str, ...], Dict[str, str]]] = [
+# Route templates: literal segments, or placeholders that capture one decoded segment: "{name}"
+# (an id: never contains ':'), "{name*}" (anything, e.g. a percent-encoded folder path) or
+# "{name}:verb" (a custom verb suffix, PROTOCOL §2.1).
+_CORE_ROUTES: List[Tuple[Tuple[str, ...], Dict[str, str]]] = [
     (("workspaces",), {"GET": "list_organizations"}),
     (("workspaces", "{org}"), {"GET": "get_organization", "PATCH": "update_organization"}),
     (("workspaces", "{org}", "datasets"), {"GET": "list_datasets", "POST": "create_dataset"}),
@@ -89,18 +96,23 @@ _ROUTES: List[Tuple[Tuple[str, ...], Dict[str, str]]] = [
     ),
     (("workspaces", "{org}", "datasets", "{ds}", "deleteOperation"), {"GET": "get_delete_operation"}),
     (("workspaces", "{org}", "datasets", "{ds}", "assets"), {"GET": "list_assets"}),
-    (("workspaces", "{org}", "datasets", "{ds}", "assets", "{asset}"), {"GET": "get_asset"}),
+    (("workspaces", "{org}", "datasets", "{ds}", "assets", "{asset}"), {"GET": "get_asset", "DELETE": "delete_asset"}),
     (
         ("workspaces", "{org}", "datasets", "{ds}", "assets", "{asset}", "annotations"),
         {"GET": "list_annotations"},
     ),
     (
         ("workspaces", "{org}", "datasets", "{ds}", "assets", "{asset}", "annotations", "{ann}"),
-        {"GET": "get_annotation"},
+        {"GET": "get_annotation", "PUT": "put_annotation", "PATCH": "patch_annotation", "DELETE": "delete_annotation"},
     ),
     (("workspaces", "{org}", "runs"), {"GET": "list_runs"}),
-    (("workspaces", "{org}", "runs", "{run}"), {"GET": "get_run"}),
+    (
+        ("workspaces", "{org}", "runs", "{run}"),
+        {"GET": "get_run", "PUT": "put_run", "PATCH": "patch_run", "DELETE": "delete_run"},
+    ),
 ]
+
+_ROUTES = _CORE_ROUTES + DATA_ROUTES + TRAINING_ROUTES + PERIPHERAL_ROUTES
 
 STORAGE_PREFIX = "_storage"
 
@@ -111,9 +123,18 @@ def _match(template: Tuple[str, ...], segments: List[str]) -> Optional[Dict[str,
     params = {}
     for expected, actual in zip(template, segments):
         if expected.startswith("{"):
+            name, _, verb = expected[1:].partition("}")
+            if verb:  # "{id}:verb"
+                if not actual.endswith(verb) or len(actual) == len(verb):
+                    return None
+                actual = actual[: -len(verb)]
             if not actual:
                 return None
-            params[expected[1:-1]] = actual
+            if name.endswith("*"):
+                name = name[:-1]
+            elif ":" in actual:
+                return None
+            params[name] = actual
         elif expected != actual:
             return None
     return params
@@ -122,6 +143,8 @@ def _match(template: Tuple[str, ...], segments: List[str]) -> Optional[Dict[str,
 def _json_response(
     status: int, payload: Any, headers: Optional[Dict[str, str]] = None
 ) -> Tuple[int, List, bytes]:
+    if payload is None:  # 204: an empty body, as the SDK requires for most DELETEs (§3 rule 3)
+        return status, list((headers or {}).items()), b""
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     out = list((headers or {}).items())
     if not any(name.lower() == "content-type" for name, _ in out):
@@ -173,7 +196,19 @@ def _headers(environ: Dict[str, Any]) -> CaseInsensitiveDict:
     return headers
 
 
-class ViApp:
+def _parse_query(raw: str) -> Dict[str, str]:
+    """First value per key; a second `?` inside `intent` (the official `models.list`, §16.9) is
+    read as more parameters, so `intent=sdkLocalDeploy?p=T&s=10` pages like `p=T&s=10`."""
+    query = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+    intent = query.get("intent")
+    if intent and "?" in intent:
+        query["intent"], _, rest = intent.partition("?")
+        for key, values in parse_qs(rest, keep_blank_values=True).items():
+            query.setdefault(key, values[0])
+    return query
+
+
+class ViApp(DataHandlers, TrainingHandlers, PeripheralHandlers, StorageHandlers):
     """WSGI callable; all state lives in `store`, so several apps (or servers) can share one."""
 
     def __init__(
@@ -199,9 +234,7 @@ class ViApp:
 
     def __call__(self, environ: Dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         raw_path, segments = _split_target(environ)
-        query = {
-            k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
-        }
+        query = _parse_query(environ.get("QUERY_STRING", ""))
         method = environ.get("REQUEST_METHOD", "GET").upper()
         body = _read_body(environ)
         record = RequestRecord(method, raw_path, environ.get("QUERY_STRING", ""), _headers(environ), body)
@@ -233,7 +266,9 @@ class ViApp:
             return _json_response(exc.status, {"message": exc.message}, exc.headers)
         except NotFound as exc:
             return _json_response(404, {"message": str(exc)})
-        except (BodyError, InvalidPageRequest) as exc:
+        except Conflict as exc:
+            return _json_response(409, {"message": str(exc)})
+        except (BodyError, BadRequest, InvalidPageRequest) as exc:
             return _json_response(400, {"message": str(exc)})
         except Exception as exc:  # the emulator must answer, never hang a client on its own bug
             return _json_response(500, {"message": f"Internal server error: {exc!r}"})
@@ -257,6 +292,7 @@ class ViApp:
         return status, list(headers.items()), bytes(body)
 
     def _dispatch(self, request: Request) -> Tuple[int, List, bytes]:
+        self.store.advance()  # long-running operations progress between requests
         if request.segments and request.segments[0] == STORAGE_PREFIX:
             return self.storage(request)
         org_id = self._authenticate(request)
@@ -331,6 +367,21 @@ class ViApp:
         asset["contents"] = contents
         return asset
 
+    def _signer(self, request: Request) -> Callable[[str], Tuple[str, int]]:
+        """`sign(path) -> (url, expiry_ms)` for the host this request came to."""
+
+        def sign(path: str) -> Tuple[str, int]:
+            expiry = int(time.time() * 1000) + self.url_ttl_seconds * 1000
+            return self.sign_storage_url(request.base_url, path, expiry), expiry
+
+        return sign
+
+    def _render_asset(self, request: Request) -> Callable[[JSON], JSON]:
+        """Adds `contents` (signed URLs) to an Asset document when the query asks (`contents=y`)."""
+        if self._wants_contents(request):
+            return lambda asset: self._with_contents(request, asset)
+        return lambda asset: asset
+
     def sign_storage_url(self, base_url: str, path: str, expiry_ms: int) -> str:
         """Pre-signed URL: an HMAC over path and expiry, so a storage route can reject forgeries."""
         query = urlencode(
@@ -339,13 +390,10 @@ class ViApp:
         return f"{base_url}{path}?{query}"
 
     def storage_signature(self, path: str, expiry_ms: int) -> str:
-        message = f"{path}\n{expiry_ms}".encode()
+        """Over the *decoded* path, so clients that re-encode a URL differently still verify."""
+        canonical = "/".join(unquote(segment) for segment in path.split("/"))
+        message = f"{canonical}\n{expiry_ms}".encode()
         return hmac.new(self._storage_secret, message, hashlib.sha256).hexdigest()
-
-    # -- storage (pre-signed URLs; no auth by design) ------------------------------------------
-
-    def storage(self, request: Request) -> Tuple[int, List, bytes]:
-        return _json_response(404, {"message": f"Object not found in local storage: {request.raw_path}"})
 
     # -- organizations ----------------------------------------------------------------------------
 
@@ -385,12 +433,6 @@ class ViApp:
         return 200, self.store.get_delete_operation(org, ds)
 
     # -- assets and annotations -----------------------------------------------------------------
-
-    def list_assets(self, request: Request, org_id: str, org: str, ds: str) -> Tuple[int, JSON]:
-        status, page = self._paged(request, lambda after, size: self.store.list_assets(org, ds, after, size))
-        if self._wants_contents(request):
-            page["items"] = [self._with_contents(request, asset) for asset in page["items"]]
-        return status, page
 
     def get_asset(self, request: Request, org_id: str, org: str, ds: str, asset: str) -> Tuple[int, JSON]:
         found = self.store.get_asset(org, ds, asset)

@@ -7,14 +7,27 @@ ids, names and numbers (ids only change if they would collide with existing ones
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import random
 import zlib
-from typing import Any, Callable, Container, Dict, List, Optional, Set
+from typing import Any, Callable, Container, Dict, Iterable, List, Optional, Set
 
-from .records import AnnotationRecord, AssetRecord, DatasetRecord, RunRecord
+from .records import (
+    AnnotationRecord,
+    AssetRecord,
+    DatasetRecord,
+    DocRecord,
+    FlowRecord,
+    FolderRecord,
+    ModelRecord,
+    OrganizationRecord,
+    RunRecord,
+    TrainingProjectRecord,
+)
+from .views import DEFAULT_SOURCE, default_source
 
-__all__ = ["BASE_TIME_MS", "DemoFactory", "organization_name", "owner_user_id"]
+__all__ = ["BASE_TIME_MS", "DemoExtras", "DemoFactory", "organization_name", "owner_user_id"]
 
 #: 2024-12-11T06:53:20Z, the timestamp used throughout the protocol examples.
 BASE_TIME_MS = 1733900000000
@@ -140,6 +153,38 @@ class DemoFactory:
             asset.annotations[ann.annotation_id] = ann
         return asset
 
+    def bulk_assets(self, ds: DatasetRecord, count: int, annotations: int = 0) -> List[str]:
+        """Many cheap assets at once (no RNG per asset unless annotated): for listing benchmarks."""
+        ids: List[str] = []
+        start = len(ds.assets)
+        created = ds.create_date + 3600000
+        for n in range(start + 1, start + count + 1):
+            seq = self._next_seq()
+            asset_id = f"ast-bulk{seq:08d}"
+            asset = AssetRecord(
+                asset_id=asset_id,
+                seq=seq,
+                filename=f"bulk_{n:06d}.jpg",
+                owner_user=self.owner,
+                file_size=100000 + n,
+                height=720,
+                width=1280,
+                mime_type="image/jpeg",
+                crc32c="AAAAAA==",
+                time_created=created,
+                last_updated=created,
+                custom_metadata={"camera": _CAMERAS[n % len(_CAMERAS)], "batch": n // 1000},
+            )
+            if annotations and ds.tags and len(ds.tags) >= 2:
+                for ann in self.annotations(ds, asset, annotations):
+                    asset.annotations[ann.annotation_id] = ann
+            ds.assets[asset_id] = asset
+            ids.append(asset_id)
+        return ids
+
+    def extras(self, seed: int = 0) -> "DemoExtras":
+        return DemoExtras(self.org_id, self.owner, self._next_seq, seed)
+
     def annotations(self, ds: DatasetRecord, asset: AssetRecord, count: int) -> List[AnnotationRecord]:
         """A caption first, then bounding boxes grounding the phrases the caption mentions."""
         if count <= 0:
@@ -227,3 +272,145 @@ class DemoFactory:
             generation=2,
             attributes={"notes": "baseline" if index == 0 else f"experiment {index}"},
         )
+
+
+_FLOW_NAMES = ["Shelf grounding baseline", "Drone captioning v2"]
+_PROJECTS = [("Drone grounding", "PG models for drones"), ("Retail VQA", "Shelf question answering")]
+_DEPLOYMENTS = ["Shelf detector (prod)", "Drone captioner (staging)"]
+_DEPLOYMENT_PROJECTS = ["Retail assistant", "Inspection copilot"]
+_ENDPOINTS = ["retail-eu-1", "inspection-us-1"]
+
+
+class DemoExtras:
+    """Everything beyond datasets and runs, from its own RNG so existing demo ids never shift.
+
+    Per dataset: the managed asset source, folders `training`, `training/batch 1`, `validation`
+    (the first assets are filed into them) and one ontology over the dataset's tags. Per
+    organization: a training project for each run's project (at least two), a flow per run (at
+    least two), checkpoints `ckpt-epoch-2` and `ckpt-final` for every finished run, two
+    collaborators, and two each of deployments, deployment projects and deployment endpoints.
+    """
+
+    def __init__(self, org_id: str, owner: str, next_seq: Callable[[], int], seed: int = 0) -> None:
+        self.org_id = org_id
+        self.owner = owner
+        self._next_seq = next_seq
+        self._rng = random.Random(f"vi.testing.demo.extras:{seed}")
+
+    def _token(self, length: int, alphabet: str = _ALNUM) -> str:
+        return "".join(self._rng.choice(alphabet) for _ in range(length))
+
+    def dataset_extras(self, ds: DatasetRecord) -> None:
+        created = ds.create_date
+        ds.asset_sources[DEFAULT_SOURCE] = default_source(created)
+        for name in ("training", "training/batch 1", "validation"):
+            ds.folders[name] = FolderRecord(name, self._next_seq(), self.owner, created, created)
+        folders = ["training", "training/batch 1", "validation", None]
+        for index, asset in enumerate(ds.assets.values()):
+            asset.folder = folders[index % len(folders)]
+        ontology_id = "ont-" + ds.short_id[2:]
+        ds.ontologies[ontology_id] = DocRecord(
+            ontology_id,
+            self._next_seq(),
+            {
+                "name": f"{ds.name} ontology",
+                "description": None,
+                "spec": {"classes": [{"name": tag, "tag": index} for tag, index in ds.tags.items()]},
+                "versions": [{"version": 1, "note": "initial", "createDate": created}],
+            },
+            created,
+            created,
+        )
+
+    def organization_extras(self, org: OrganizationRecord) -> None:
+        base = BASE_TIME_MS + 20 * _DAY
+        projects: List[str] = []
+        for run in org.runs.values():
+            if run.training_project and run.training_project not in projects:
+                projects.append(run.training_project)
+        while len(projects) < 2:
+            projects.append(self._unique_id("tp-", 4, org.training_projects, projects))
+        for index, project_id in enumerate(projects):
+            name, description = _PROJECTS[index % len(_PROJECTS)]
+            if index >= len(_PROJECTS):
+                name = f"{name} #{index // len(_PROJECTS) + 1}"
+            org.training_projects[project_id] = TrainingProjectRecord(
+                project_id,
+                self._next_seq(),
+                {"name": name, "description": description, "type": "phrase-grounding"},
+                base + index * _HOUR,
+                base + index * _HOUR,
+            )
+        specs = [copy.deepcopy(run.flow) for run in org.runs.values()]
+        while len(specs) < 2:
+            index = len(specs)
+            specs.append(
+                {
+                    "name": _FLOW_NAMES[index % len(_FLOW_NAMES)],
+                    "schema": "v1",
+                    "tolerations": {"accelerators": ["nvidia-a100-80gb"]},
+                    "settings": {"advanced": {"seed": 42}},
+                    "blocks": [
+                        {
+                            "block": "model",
+                            "settings": {"architecture": _ARCHITECTURES[index % len(_ARCHITECTURES)]},
+                            "style": {"x": 0, "y": 0},
+                        }
+                    ],
+                    "trainingProject": projects[index % len(projects)],
+                }
+            )
+        for index, spec in enumerate(specs):
+            flow_id = self._unique_id("flw-", 6, org.flows, ())
+            created = base + _DAY + index * _HOUR
+            org.flows[flow_id] = FlowRecord(flow_id, self._next_seq(), spec, created, created)
+        for run in org.runs.values():
+            if any(c["condition"] == "Finished" and c["status"] == "Reached" for c in run.conditions):
+                finished = run.last_updated
+                for ckpt, epoch, loss in (("ckpt-epoch-2", 2, 0.341), ("ckpt-final", 3, 0.213)):
+                    run.models[ckpt] = ModelRecord(ckpt, self._next_seq(), epoch, {"loss": loss}, finished)
+        org.collaborators[self.owner] = {"email": "owner@example.com", "name": "Demo Owner", "workspaceRole": "Owner"}
+        member = "usr-" + self._token(8, "0123456789abcdef")
+        org.collaborators[member] = {"email": "member@example.com", "name": "Demo Member", "workspaceRole": "Member"}
+        models = [f"{run.run_id}/ckpt-final" for run in org.runs.values() if "ckpt-final" in run.models]
+        for index in range(2):
+            created = base + 2 * _DAY + index * _HOUR
+            endpoint_id = self._unique_id("dpe-", 6, org.deployment_endpoints, ())
+            org.deployment_endpoints[endpoint_id] = DocRecord(
+                endpoint_id,
+                self._next_seq(),
+                {"name": _ENDPOINTS[index], "spec": {"region": _ENDPOINTS[index].rsplit("-", 1)[0]}},
+                created,
+                created,
+            )
+            project_id = self._unique_id("dpj-", 6, org.deployment_projects, ())
+            org.deployment_projects[project_id] = DocRecord(
+                project_id,
+                self._next_seq(),
+                {"name": _DEPLOYMENT_PROJECTS[index], "spec": {"documents": 3 + index}},
+                created,
+                created,
+            )
+            deployment_id = self._unique_id("dep-", 6, org.deployments, ())
+            org.deployments[deployment_id] = DocRecord(
+                deployment_id,
+                self._next_seq(),
+                {
+                    "name": _DEPLOYMENTS[index],
+                    "spec": {
+                        "runOutput": models[index % len(models)] if models else None,
+                        "endpoint": endpoint_id,
+                        "deploymentProject": project_id,
+                        "replicas": 1 + index,
+                    },
+                },
+                created,
+                created,
+            )
+
+    def _unique_id(self, prefix: str, length: int, taken: Container[str], also: Iterable[str]) -> str:
+        also = set(also)
+        while True:
+            value = prefix + self._token(length, "0123456789abcdef")
+            if value not in taken and value not in also:
+                return value

@@ -14,9 +14,21 @@ import hashlib
 import hmac
 import os
 import struct
-from typing import Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, TypeVar
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "InvalidPageRequest", "PageTokens", "parse_page_size"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "InvalidPageRequest",
+    "Page",
+    "PageTokens",
+    "page_by_offset",
+    "page_by_seq",
+    "parse_page_size",
+]
+
+T = TypeVar("T")
+JSON = Dict[str, Any]
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 1000
@@ -74,3 +86,31 @@ class PageTokens:
         return hmac.new(self._secret, listing.encode("utf-8") + b"\0" + payload, hashlib.sha256).digest()[
             :_MAC
         ]
+
+
+class Page(NamedTuple):
+    items: List[JSON]
+    last_seq: int
+    has_more: bool
+
+
+def page_by_seq(records: Iterable[T], after_seq: int, limit: int, render: Callable[[T], JSON]) -> Page:
+    """Keyset slice by creation sequence: stable under concurrent inserts and deletes."""
+    chosen: List[T] = []
+    has_more = False
+    for record in records:
+        if record.seq <= after_seq:  # type: ignore[attr-defined]
+            continue
+        if len(chosen) == limit:
+            has_more = True
+            break
+        chosen.append(record)
+    last = chosen[-1].seq if chosen else after_seq  # type: ignore[attr-defined]
+    return Page([render(r) for r in chosen], last, has_more)
+
+
+def page_by_offset(items: List[T], offset: int, limit: int, render: Callable[[T], JSON]) -> Page:
+    """Offset slice, for computed or re-sorted listings where creation order does not apply."""
+    chosen = items[offset : offset + limit]
+    end = offset + len(chosen)
+    return Page([render(r) for r in chosen], end, end < len(items))

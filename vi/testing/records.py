@@ -9,15 +9,28 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .operations import Operation
 
 __all__ = [
+    "AnnotationImportRecord",
     "AnnotationRecord",
     "AssetRecord",
+    "BulkDeletionRecord",
     "DatasetRecord",
     "DeleteOperationRecord",
+    "DocRecord",
+    "ExportRecord",
+    "FlowRecord",
+    "FolderRecord",
+    "IngestionRecord",
+    "ModelRecord",
+    "MultipartRecord",
     "OrganizationRecord",
     "RunRecord",
+    "TrainingProjectRecord",
     "now_ms",
 ]
 
@@ -59,6 +72,8 @@ class AssetRecord:
     custom_metadata: Dict[str, Any] = field(default_factory=dict)
     status: str = "none"
     generation: int = 1
+    folder: Optional[str] = None
+    data: Optional[bytes] = None  # uploaded bytes (ingestion); seeded assets have none
     annotations: "OrderedDict[str, AnnotationRecord]" = field(default_factory=OrderedDict)
 
 
@@ -83,6 +98,16 @@ class DatasetRecord:
     attributes: Dict[str, str] = field(default_factory=dict)
     generation: int = 1
     assets: "OrderedDict[str, AssetRecord]" = field(default_factory=OrderedDict)
+    exports: "OrderedDict[str, ExportRecord]" = field(default_factory=OrderedDict)
+    bulk_deletions: "OrderedDict[str, BulkDeletionRecord]" = field(default_factory=OrderedDict)
+    ingestions: "OrderedDict[str, IngestionRecord]" = field(default_factory=OrderedDict)
+    multiparts: "OrderedDict[str, MultipartRecord]" = field(default_factory=OrderedDict)
+    imports: "OrderedDict[str, AnnotationImportRecord]" = field(default_factory=OrderedDict)
+    folders: "OrderedDict[str, FolderRecord]" = field(default_factory=OrderedDict)
+    ontologies: "OrderedDict[str, DocRecord]" = field(default_factory=OrderedDict)
+    #: "{class}/{provider}/{id}" → source document; the managed default exists from creation.
+    asset_sources: "OrderedDict[str, DocRecord]" = field(default_factory=OrderedDict)
+    aggregation: "Optional[Operation]" = None
 
     @property
     def composite_id(self) -> str:
@@ -101,6 +126,11 @@ class RunRecord:
     killed_at: Optional[int] = None
     generation: int = 1
     attributes: Dict[str, str] = field(default_factory=dict)
+    #: None for seeded runs (their conditions are fixed); API-created runs advance with this.
+    op: "Optional[Operation]" = None
+    models: "OrderedDict[str, ModelRecord]" = field(default_factory=OrderedDict)
+    #: canonical JSON of the last PUT body, so an identical retried PUT is recognised as a no-op
+    fingerprint: Optional[str] = None
 
 
 @dataclass
@@ -111,6 +141,7 @@ class DeleteOperationRecord:
     time_created: int
     last_updated: int
     generation: int = 1
+    op: "Optional[Operation]" = None
 
 
 @dataclass
@@ -129,3 +160,143 @@ class OrganizationRecord:
     datasets: "OrderedDict[str, DatasetRecord]" = field(default_factory=OrderedDict)
     runs: "OrderedDict[str, RunRecord]" = field(default_factory=OrderedDict)
     delete_operations: Dict[str, DeleteOperationRecord] = field(default_factory=dict)
+    flows: "OrderedDict[str, FlowRecord]" = field(default_factory=OrderedDict)
+    training_projects: "OrderedDict[str, TrainingProjectRecord]" = field(default_factory=OrderedDict)
+    collaborators: "OrderedDict[str, Dict[str, Any]]" = field(default_factory=OrderedDict)
+    deployments: "OrderedDict[str, DocRecord]" = field(default_factory=OrderedDict)
+    deployment_projects: "OrderedDict[str, DocRecord]" = field(default_factory=OrderedDict)
+    deployment_endpoints: "OrderedDict[str, DocRecord]" = field(default_factory=OrderedDict)
+
+
+@dataclass
+class ModelRecord:
+    """A run output (checkpoint); `models.list` addresses these under `WS/runs/{run}/outputs`."""
+
+    run_output_id: str
+    seq: int
+    epoch: Optional[int]
+    metrics: Dict[str, float]
+    time_created: int
+
+
+@dataclass
+class FlowRecord:
+    flow_id: str
+    seq: int
+    spec: Dict[str, Any]
+    time_created: int
+    last_updated: int
+    attributes: Dict[str, str] = field(default_factory=dict)
+    generation: int = 1
+    accelerators: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
+    requirements: Dict[str, Any] = field(default_factory=dict)
+    aggregation: "Optional[Operation]" = None
+    fingerprint: Optional[str] = None
+
+
+@dataclass
+class TrainingProjectRecord:
+    project_id: str
+    seq: int
+    spec: Dict[str, Any]
+    time_created: int
+    last_updated: int
+    attributes: Dict[str, str] = field(default_factory=dict)
+    generation: int = 1
+    insights: "Optional[Operation]" = None
+    fingerprint: Optional[str] = None
+
+
+@dataclass
+class ExportRecord:
+    export_id: str
+    seq: int
+    format: str
+    normalized: bool
+    split_ratio: Optional[float]
+    op: "Operation"
+    archive: Optional[bytes] = None
+
+
+@dataclass
+class BulkDeletionRecord:
+    session_id: str
+    seq: int
+    spec: Dict[str, Any]
+    op: "Operation"
+    deleted: int = 0
+
+
+@dataclass
+class IngestionRecord:
+    session_id: str
+    ingestion_id: str
+    seq: int
+    source: str  # "{class}/{provider}/{id}"
+    failure_mode: str
+    on_overwritten: str
+    assets: List[Dict[str, Any]]  # UploadedAssetMetadata documents, as accepted
+    op: "Operation"
+    received: Dict[str, int] = field(default_factory=dict)  # filename → bytes received
+    errors: Dict[str, str] = field(default_factory=dict)  # filename → AssetIngestionError
+    blobs: Dict[str, Optional[bytes]] = field(default_factory=dict)  # received bytes until finished
+    succeeded: int = 0
+    cancelled: bool = False
+    upload_expiry: int = 0
+
+
+@dataclass
+class MultipartRecord:
+    upload_id: str
+    seq: int
+    source: str
+    ingestion_id: str
+    filename: str
+    content_type: Optional[str]
+    size_bytes: int
+    part_count: int
+    time_created: int
+    parts: Dict[int, bytes] = field(default_factory=dict)
+    completed_parts: Dict[int, Dict[str, Any]] = field(default_factory=dict)
+    state: str = "Started"  # Started | Completed | Aborted
+    generation: int = 1
+
+
+@dataclass
+class AnnotationImportRecord:
+    session_id: str
+    seq: int
+    user: str
+    spec: Dict[str, Any]
+    attributes: Dict[str, str]
+    time_created: int
+    op: "Operation"
+    conditions: List[Dict[str, Any]] = field(default_factory=list)
+    files: Dict[str, Dict[str, Any]] = field(default_factory=dict)  # basename → spec + "data"
+    inserted: int = 0
+    rejected: int = 0
+    generation: int = 1
+    reason: Optional[str] = None
+
+
+@dataclass
+class FolderRecord:
+    name: str
+    seq: int
+    owner: str
+    time_created: int
+    last_updated: int
+    generation: int = 1
+
+
+@dataclass
+class DocRecord:
+    """A free-form peripheral resource (ontology, deployment, asset source, ...): caller fields in `doc`."""
+
+    doc_id: str
+    seq: int
+    doc: Dict[str, Any]
+    time_created: int
+    last_updated: int
+    attributes: Dict[str, str] = field(default_factory=dict)
+    generation: int = 1

@@ -1,13 +1,18 @@
 """Counters and a request log shared by the socket server, the WSGI app and the in-process adapter.
 
 Pool and keep-alive behaviour of a client is only observable from the server side, so tests read
-these numbers instead of poking at urllib3 internals.
+these numbers instead of poking at urllib3 internals. `creates` counts resources created through
+the API (not by seeding), keyed by kind, so a test can assert that a retried non-idempotent create
+was never duplicated: `server.stats.creates["dataset"] == 1`. Kinds: dataset, asset, annotation,
+export, bulk_asset_deletion, ingestion_session, multipart_upload, annotation_import_session, run,
+model, flow, training_project, folder, ontology, ontology_version, deployment, deployment_project,
+deployment_endpoint.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Deque, List
 
@@ -39,6 +44,7 @@ class Stats:
         self.requests_in_flight = 0
         self.max_requests_in_flight = 0
         self.request_count = 0
+        self.creates: "Counter[str]" = Counter()
         self._requests: Deque[RequestRecord] = deque(maxlen=max_records)
 
     @property
@@ -54,7 +60,12 @@ class Stats:
             self.max_connections_open = self.connections_open
             self.max_requests_in_flight = self.requests_in_flight
             self.request_count = 0
+            self.creates = Counter()
             self._requests.clear()
+
+    def record_create(self, kind: str) -> None:
+        with self._lock:
+            self.creates[kind] += 1
 
     def connection_opened(self) -> None:
         with self._lock:

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from typing import Any, Dict, Iterable
+from typing import Any, Dict, Iterable, List
 
 from .records import (
     AnnotationRecord,
     AssetRecord,
     DatasetRecord,
     DeleteOperationRecord,
+    DocRecord,
     OrganizationRecord,
     RunRecord,
 )
 
 __all__ = [
+    "DEFAULT_SOURCE",
     "annotation_json",
+    "default_source",
     "asset_json",
     "dataset_json",
     "deleted_dataset_json",
@@ -111,31 +114,36 @@ def simple_dataset_json(ds: DatasetRecord) -> Dict[str, Any]:
     return {"datasetId": ds.composite_id, "name": ds.name, "type": ds.type}
 
 
-def deleted_dataset_json(op: DeleteOperationRecord, finished: bool) -> Dict[str, Any]:
+def deleted_dataset_json(op: DeleteOperationRecord) -> Dict[str, Any]:
+    operation = op.op
+    conditions: List[Dict[str, Any]] = operation.conditions() if operation is not None else [
+        {"condition": "Started", "status": "Reached", "lastTransitionTime": op.time_created},
+        {"condition": "Finished", "status": "Reached", "lastTransitionTime": op.last_updated},
+    ]
+    generation = operation.generation if operation is not None else op.generation
     return {
         "kind": "DatasetDeleteOperation",
         "user": op.user,
         "workspaceId": op.org_id,
         "datasetId": op.dataset_id,
         "selfLink": f"/workspaces/{op.org_id}/datasets/{op.dataset_id}/deleteOperation",
-        "etag": _etag("del", op.generation if not finished else op.generation + 1),
+        "etag": _etag("del", generation),
         "metadata": {
             "timeCreated": op.time_created,
-            "lastUpdated": op.last_updated,
-            "generation": op.generation,
+            "lastUpdated": max(int(c["lastTransitionTime"]) for c in conditions),
+            "generation": generation,
             "attributes": {},
         },
-        "status": {
-            "conditions": [
-                {"condition": "Started", "status": "Reached", "lastTransitionTime": op.time_created},
-                {
-                    "condition": "Finished",
-                    "status": "Reached" if finished else "Waiting",
-                    "lastTransitionTime": op.last_updated,
-                },
-            ]
-        },
+        "status": {"conditions": conditions},
     }
+
+
+#: Every dataset has this asset source; `assets.upload` uses it unless told otherwise.
+DEFAULT_SOURCE = "managed/datature/default"
+
+
+def default_source(created: int) -> DocRecord:
+    return DocRecord(DEFAULT_SOURCE, 0, {"name": "Datature managed storage"}, created, created)
 
 
 def asset_json(ds: DatasetRecord, asset: AssetRecord) -> Dict[str, Any]:

@@ -9,15 +9,24 @@ caps the idle connections it keeps, and enforces ``Content-Length`` on urllib3 1
 from __future__ import annotations
 
 import queue
+import threading
+import time
 from typing import Any, Dict, Optional, Type
 
 from requests.adapters import HTTPAdapter
 from requests.exceptions import Timeout
+from urllib3 import exceptions as urllib3_exceptions
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ClosedPoolError, EmptyPoolError
 from urllib3.util.retry import Retry
 
 __all__ = ["PoolTimeout", "PooledAdapter"]
+
+
+_FULL_POOL = getattr(urllib3_exceptions, "FullPoolError", ())  # urllib3 2.x only
+
+#: seconds an idle connection beyond max_keepalive_connections is kept while the pool is busy
+IDLE_GRACE = 1.0
 
 
 class PoolTimeout(Timeout):
@@ -32,8 +41,30 @@ def _wake(pool: "queue.Queue[Any]", count: int) -> None:
             return
 
 
+def _trim(pool: "queue.LifoQueue[Any]", keep: int) -> None:
+    """Close all but the ``keep`` most recently used idle connections of a quiet pool."""
+    taken = []
+    try:
+        while True:
+            taken.append(pool.get(block=False))
+    except queue.Empty:
+        pass
+    conns = [c for c in taken if c is not None]  # newest first: the queue is LIFO
+    keepers, extra = conns[:keep], conns[keep:]
+    for conn in extra:
+        conn.close()
+    for _ in range(len(taken) - len(keepers)):
+        pool.put(None, block=False)
+    for conn in reversed(keepers):
+        pool.put(conn, block=False)
+
+
 def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: int) -> Type[HTTPConnectionPool]:
     class Pool(base):  # type: ignore[valid-type, misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._trimming = threading.Lock()
+
         def _get_conn(self, timeout: Optional[float] = None) -> Any:
             waiting_on = self.pool
             conn = super()._get_conn(timeout=pool_timeout if timeout is None else timeout)
@@ -48,16 +79,41 @@ def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: 
             return conn
 
         def _put_conn(self, conn: Any) -> None:
-            # Keep at most ``keepalive`` idle connections; a closed one frees its slot (None),
-            # so the number of connections can still grow back to maxsize under load.
+            # Idle connections are capped at ``keepalive``, but only once they are really idle:
+            # under sustained load a returned connection is picked up again moments later, and
+            # closing it because the cap is exceeded for an instant would only churn connections
+            # (one new connection per request). So a connection beyond the cap is closed once it
+            # has sat unused for IDLE_GRACE seconds, and a pool with nothing checked out is
+            # trimmed to the cap at once.
+            if conn is not None:
+                conn._vi_idle_since = time.monotonic()
+            try:
+                super()._put_conn(conn)
+            except _FULL_POOL:
+                if self.pool is not None:
+                    raise
+                return  # closed under us: urllib3 already closed the connection
             pool = self.pool
-            if conn is not None and pool is not None:
-                with pool.mutex:
-                    idle = sum(1 for c in pool.queue if c is not None)
-                if idle >= keepalive:
-                    conn.close()
-                    conn = None
-            super()._put_conn(conn)
+            if pool is None:
+                return
+            victim = None
+            with pool.mutex:
+                slots = pool.queue
+                quiet = len(slots) >= pool.maxsize
+                if not quiet:
+                    idle = [i for i, c in enumerate(slots) if c is not None]
+                    if len(idle) > keepalive:
+                        oldest = slots[idle[0]]  # LIFO: the lowest connection is the stalest
+                        if time.monotonic() - getattr(oldest, "_vi_idle_since", 0.0) > IDLE_GRACE:
+                            slots[idle[0]] = None  # its slot stays, so the pool can reconnect
+                            victim = oldest
+            if victim is not None:
+                victim.close()
+            if quiet and self._trimming.acquire(blocking=False):
+                try:
+                    _trim(pool, keepalive)
+                finally:
+                    self._trimming.release()
 
         def close(self) -> None:
             # Threads blocked waiting for a free connection would otherwise sleep until the
@@ -65,7 +121,7 @@ def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: 
             pool = self.pool
             super().close()
             if pool is not None:
-                _wake(pool, pool.maxsize)
+                _wake(pool, 1)  # each woken waiter wakes the next (see _get_conn)
 
         def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
             kwargs.setdefault("enforce_content_length", True)
