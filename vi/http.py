@@ -9,7 +9,7 @@ from __future__ import annotations
 import json as _json
 import platform
 import time
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -29,6 +29,9 @@ from .errors import (
 from .logging import LoggingConfig, get_logger, redact, redact_headers
 from .retry import CONNECT, POOL, call_with_retries
 from .transport import PoolTimeout, Transport, TransportClosed
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .transfers.storage import StorageSession
 
 __all__ = ["Requester", "default_user_agent"]
 
@@ -113,10 +116,23 @@ class Requester:
             "Organization-Id": config.organization_id,
         }
         self._timeout = config.timeout.as_requests()
+        self._storage: Optional["StorageSession"] = None
 
     @property
     def organization_id(self) -> str:
         return self._config.organization_id
+
+    @property
+    def storage(self) -> "StorageSession":
+        """Requests to pre-signed storage URLs through the same pool, without credentials."""
+        session = self._storage
+        if session is None:
+            from .transfers.storage import StorageSession
+
+            session = self._storage = StorageSession(
+                self._config, self._transport, is_closed=self._is_closed, sleep=self._sleep
+            )
+        return session
 
     @property
     def endpoint(self) -> str:
