@@ -196,40 +196,59 @@ def call_with_retries(
     on_retry: Optional[Callable[[ViError, int, float], None]] = None,
 ) -> T:
     """Run ``attempt`` until it succeeds or the policy gives up; the error raised in the end
-    carries ``attempts`` (how many times the request was sent)."""
+    carries ``attempts`` (how many times the request was sent).
+
+    The first attempt runs directly: most calls succeed at once, and building a tenacity
+    policy for them would be pure overhead. The policy is built on the first retryable failure
+    and drives every retry after it."""
     used = {"rate": 0, "other": 0}
     limits = {"rate": config.max_rate_limit_retries, "other": config.max_retries}
-    last_budget: Dict[str, str] = {}
+    attempts = 1
+
+    def budget_for(error: Optional[BaseException]) -> Optional[str]:
+        budget = _budget(error, method) if error is not None else None
+        if budget is None or used[budget] >= limits[budget]:
+            return None
+        return budget
+
+    def delay_for(error: ViError, budget: str) -> float:
+        delay = None
+        if config.respect_retry_after and error.status_code in (429, 503):
+            delay = parse_retry_after(error.retry_after)
+        if delay is None:
+            delay = config.backoff(used[budget])
+        used[budget] += 1
+        delay = min(delay, config.max_delay)
+        if on_retry is not None:
+            on_retry(error, attempts, delay)
+        return delay
+
+    try:
+        return attempt()
+    except ViError as error:
+        budget = budget_for(error)
+        if budget is None:
+            error.attempts = attempts
+            raise
+        sleep(delay_for(error, budget))
+
+    pending: Dict[str, str] = {}
 
     # tenacity 8.0 passes the state by keyword, so the parameter must be named retry_state.
     def should_retry(retry_state: tenacity.RetryCallState) -> bool:
         outcome = retry_state.outcome
         if outcome is None or not outcome.failed:
             return False
-        error = outcome.exception()
-        budget = _budget(error, method) if error is not None else None
-        if budget is None or used[budget] >= limits[budget]:
+        budget = budget_for(outcome.exception())
+        if budget is None:
             return False
-        last_budget["name"] = budget
+        pending["budget"] = budget
         return True
 
     def wait(retry_state: tenacity.RetryCallState) -> float:
-        budget = last_budget["name"]
         error = retry_state.outcome.exception() if retry_state.outcome is not None else None
-        delay = None
-        if (
-            config.respect_retry_after
-            and isinstance(error, ViError)
-            and error.status_code in (429, 503)
-        ):
-            delay = parse_retry_after(error.retry_after)
-        if delay is None:
-            delay = config.backoff(used[budget])
-        used[budget] += 1
-        delay = min(delay, config.max_delay)
-        if on_retry is not None and isinstance(error, ViError):
-            on_retry(error, retry_state.attempt_number, delay)
-        return delay
+        assert isinstance(error, ViError)
+        return delay_for(error, pending["budget"])
 
     retrying = tenacity.Retrying(
         retry=should_retry,
@@ -238,7 +257,6 @@ def call_with_retries(
         sleep=sleep,
         reraise=True,
     )
-    attempts = 0
 
     def counted() -> T:
         nonlocal attempts

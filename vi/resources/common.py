@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Union
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from .._fastload import register_scalar
+from .._fastload import Bail, fast_loader, register_scalar
 from ..errors import ViInvalidParameterError, ViValidationError
 from ..models import IdField, Model, ModelSchema, strip_org_prefix
 from ..pagination import DEFAULT_PAGE_SIZE, check_page_size
@@ -219,6 +219,12 @@ class UserOrName(fields.Field):
         if isinstance(value, str):
             return value
         if isinstance(value, dict):
+            loader = fast_loader(_USER)
+            if loader is not None:
+                try:
+                    return loader(value)
+                except Bail:
+                    pass  # marshmallow words the error
             return _USER.load(value)
         raise self.make_error("invalid")
 

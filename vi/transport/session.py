@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
+from requests.cookies import RequestsCookieJar
 from requests.utils import get_environ_proxies
 
 from .adapter import PooledAdapter
@@ -24,6 +25,16 @@ __all__ = ["Transport", "TransportClosed", "ViSession", "EnvironmentSettings"]
 
 class TransportClosed(RuntimeError):
     """The transport was closed; nothing was sent."""
+
+
+_NO_COOKIES = RequestsCookieJar()  # shared and never written: requests copies jars it changes
+
+
+class _NoCookies(RequestsCookieJar):
+    """A jar that keeps nothing, so responses cannot plant cookies in the session."""
+
+    def set_cookie(self, cookie: Any, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 class ViSession(requests.Session):
@@ -97,6 +108,7 @@ class Transport:
 
     def _build(self) -> requests.Session:
         session = ViSession()
+        session.cookies = _NoCookies()
         max_connections, max_keepalive, pool_timeout = self._limits
         # One adapter for both schemes: its host pools are shared, so the cap holds per host.
         pooled = PooledAdapter(
@@ -113,14 +125,38 @@ class Transport:
         session.trust_env = False
         return session
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """``Session.request`` with proxies and CA bundle from the (cached) environment."""
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        data: Any = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = None,
+        stream: bool = False,
+        allow_redirects: bool = True,
+    ) -> requests.Response:
+        """Send one request with proxies and CA bundle from the (cached) environment.
+
+        The request is prepared directly rather than through ``Session.request``: merging it
+        with session-level headers, cookies and hooks (none of which we use) is most of the
+        per-call cost of ``requests``. Redirects, adapters and pools still go through the
+        session. Cookies are neither stored nor sent: the API authenticates by header."""
         proxies, verify = self._environment.for_url(url)
-        kwargs.setdefault("proxies", proxies)
-        kwargs.setdefault("verify", verify)
-        if self._cert is not None:
-            kwargs.setdefault("cert", self._cert)
-        return self.session.request(method, url, **kwargs)
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=method, url=url, headers=headers, data=data, params=params, cookies=_NO_COOKIES
+        )
+        return self.session.send(
+            prepared,
+            stream=stream,
+            timeout=timeout,
+            verify=verify,
+            proxies=proxies,
+            cert=self._cert,
+            allow_redirects=allow_redirects,
+        )
 
     @property
     def session(self) -> requests.Session:
