@@ -17,6 +17,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "annotation_body",
     "attributes_of",
+    "merge_attributes",
     "bulk_deletion_create",
     "doc_body",
     "dry_run_body",
@@ -97,20 +98,43 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def attributes_of(body: Mapping[str, Any], field: str = "metadata") -> Optional[Dict[str, str]]:
-    """`{"metadata": {"attributes": {str: str}}}` → the attributes (None when absent or null)."""
+#: the server-maintained parts of `metadata`, accepted and ignored so that a document read with
+#: GET can be edited and PUT back whole
+_METADATA_READ_ONLY = ("timeCreated", "lastUpdated", "generation")
+
+
+def attributes_of(
+    body: Mapping[str, Any], field: str = "metadata", *, nulls: bool = False
+) -> Optional[Dict[str, Optional[str]]]:
+    """`{"metadata": {"attributes": {str: str}}}` → the attributes (None when absent or null).
+
+    With `nulls` (PATCH bodies), a null value is allowed and means "remove this attribute";
+    see `merge_attributes`."""
     metadata = body.get(field)
     if metadata is None:
         return None
     if not isinstance(metadata, dict):
         raise BodyError(field, "must be an object or null")
-    _reject_unknown(metadata, ("attributes",))
+    _reject_unknown(metadata, ("attributes",) + _METADATA_READ_ONLY)
     attributes = metadata.get("attributes")
     if attributes is None:
         return None
-    if not isinstance(attributes, dict) or not all(isinstance(v, str) for v in attributes.values()):
+    if not isinstance(attributes, dict) or not all(
+        isinstance(v, str) or (nulls and v is None) for v in attributes.values()
+    ):
         raise BodyError(field + ".attributes", "must be an object of string values")
     return dict(attributes)
+
+
+def merge_attributes(current: Mapping[str, str], changes: Mapping[str, Optional[str]]) -> Dict[str, str]:
+    """Apply a PATCH of attributes: set strings, remove keys sent as null."""
+    merged = dict(current)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
 
 
 # -- datasets: exports and bulk deletions --------------------------------------------------------
@@ -430,9 +454,9 @@ def resource_body(body: Mapping[str, Any], spec_check: Any, partial: bool) -> JS
     out: JSON = {}
     if spec is not None or not partial:
         out["spec"] = spec_check(spec)
-    attributes = attributes_of(body)
+    attributes = attributes_of(body, nulls=partial)
     if attributes is not None:
-        out["attributes"] = attributes
+        out["attributes"] = attributes if partial else {k: v for k, v in attributes.items() if v is not None}
     return out
 
 

@@ -14,6 +14,7 @@ import json
 import tarfile
 from typing import Any, Dict, List, Optional
 
+from .bodies import merge_attributes
 from .errors import BadRequest, NotFound
 from .operations import Operation
 from .pagination import Page, page_by_seq
@@ -176,7 +177,7 @@ class TrainingMixin(StoreBase):
                     if run.op is not None:
                         run.op.fail("Killed", finished["message"])
             if "attributes" in fields:
-                run.attributes = dict(run.attributes, **fields["attributes"])
+                run.attributes = merge_attributes(run.attributes, fields["attributes"])
             run.generation += 1
             run.last_updated = max(run.last_updated, now_ms())
             run.fingerprint = None
@@ -335,7 +336,7 @@ class TrainingMixin(StoreBase):
                 check(merged, "spec")
                 flow.spec = copy.deepcopy(merged)
             if "attributes" in fields:
-                flow.attributes = dict(flow.attributes, **fields["attributes"])
+                flow.attributes = merge_attributes(flow.attributes, fields["attributes"])
             flow.generation += 1
             flow.last_updated = max(flow.last_updated, now_ms())
             flow.fingerprint = None
@@ -435,7 +436,7 @@ class TrainingMixin(StoreBase):
             project = self._project(org, project_id)
             project.spec = dict(project.spec, **(fields.get("spec") or {}))
             if "attributes" in fields:
-                project.attributes = dict(project.attributes, **fields["attributes"])
+                project.attributes = merge_attributes(project.attributes, fields["attributes"])
             project.generation += 1
             project.last_updated = max(project.last_updated, now_ms())
             project.fingerprint = None
