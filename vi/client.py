@@ -40,6 +40,7 @@ from .resources import (
     Runs,
     TrainingProjects,
 )
+from .resources._base import Resource
 from .retry import RetryConfig
 from .transport import Transport
 
@@ -157,6 +158,9 @@ class Client:
         self.deployments = Deployments(requester)
         self.deployment_projects = DeploymentProjects(requester)
         self.deployment_endpoints = DeploymentEndpoints(requester)
+        for value in list(vars(self).values()):
+            if isinstance(value, Resource):
+                value._bind(self)
         self._log.debug(
             "Client initialized: endpoint=%s organization_id=%s", config.endpoint, config.organization_id
         )
@@ -222,6 +226,36 @@ class Client:
     @property
     def endpoint(self) -> str:
         return self._config.endpoint
+
+    # -- convenience (PROTOCOL §7.2, §7.6) --------------------------------------------------
+    def get_dataset(
+        self,
+        dataset_id: str,
+        dataset_export_id: Optional[str] = None,
+        annotations_only: bool = False,
+        export_settings: Any = None,
+        save_dir: Any = "~/.datature/vi/datasets",
+        overwrite: bool = False,
+        show_progress: bool = True,
+        *,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """Export and download a dataset: ``client.datasets.download`` under its official name."""
+        return self.datasets.download(
+            dataset_id, dataset_export_id, annotations_only, export_settings, save_dir, overwrite,
+            show_progress, timeout=timeout,
+        )
+
+    def get_model(
+        self,
+        run_id: str,
+        ckpt: Optional[str] = None,
+        save_path: Any = "~/.datature/vi/models",
+        overwrite: bool = False,
+        show_progress: bool = True,
+    ) -> Any:
+        """Download a trained model: ``client.models.download`` under its official name."""
+        return self.models.download(run_id, ckpt, save_path, overwrite, show_progress)
 
     def mount(self, prefix: str, adapter: BaseAdapter) -> None:
         """Send requests whose URL starts with ``prefix`` through ``adapter``. The caller keeps

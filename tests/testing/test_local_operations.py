@@ -10,6 +10,7 @@ import pytest
 
 from vi.testing import LocalViServer
 from vi.testing.operations import KINDS
+from vi.transfers.crc32c import crc32c, to_base64, to_signed
 
 EXPORT = {"workspaceId", "datasetId", "datasetExportId", "spec", "status", "metadata", "selfLink", "etag"}
 BULK = {"kind", "workspaceId", "datasetId", "deleteManyAssetsSessionId", "selfLink", "etag", "metadata", "spec", "status"}
@@ -239,11 +240,21 @@ def test_dataset_delete_removes_exports_and_sessions(api):
 # -- asset ingestion (A7–A14, S2, S3) -------------------------------------------------------------
 
 
+def signed_crc(data):
+    """The asset-flow CRC-32C encoding (PROTOCOL §9.4): the server checks it (ECORRUPT)."""
+    return to_signed(crc32c(data))
+
+
+def b64_crc(data):
+    """The annotation-flow CRC-32C encoding: the server checks it on the storage PUT."""
+    return to_base64(crc32c(data))
+
+
 def ingestion_body(*files):
     return {
         "spec": {
             "assets": [
-                {"filename": name, "mime": "image/png", "size": len(data), "crc32c": -486108541, "customMetadata": None,
+                {"filename": name, "mime": "image/png", "size": len(data), "crc32c": signed_crc(data), "customMetadata": None,
                  "kind": "Image"}
                 for name, data in files
             ],
@@ -416,7 +427,7 @@ def start_import(api, ds, content):
     base = api.ds(ds) + "/annotationImportSessions"
     session = api.request("POST", base, json=IMPORT_BODY).json()
     url = base + "/" + session["annotationImportSessionId"]
-    files = {"files": {"annotations.jsonl": {"sizeBytes": len(content), "crc32c": "4waSgw==", "kind": "Unknown"}}}
+    files = {"files": {"annotations.jsonl": {"sizeBytes": len(content), "crc32c": b64_crc(content), "kind": "Unknown"}}}
     registered = api.request("POST", url + "/files", json=files)
     assert registered.status_code == 200, registered.text
     target = registered.json()["files"]["annotations.jsonl"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+import weakref
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -25,7 +26,7 @@ from urllib.parse import quote
 
 from marshmallow import Schema
 
-from ..errors import ViInvalidParameterError, ViResponseError
+from ..errors import ViClientClosedError, ViInvalidParameterError, ViResponseError
 from ..models import Model, decode, decode_many, json_type
 from ..pagination import DEFAULT_PAGE_SIZE, Page, check_page_size
 from ..waiters import (
@@ -152,6 +153,20 @@ class Resource:
 
     def __init__(self, requester: "Requester") -> None:
         self._requester = requester
+        self._client_ref: Optional["weakref.ReferenceType[Any]"] = None
+
+    def _bind(self, client: Any) -> None:
+        """Remember the owning client (weakly: no cycle keeps a dropped client alive), for the
+        transfer workflows that use several resources and the storage session at once."""
+        self._client_ref = weakref.ref(client)
+
+    def _owner(self) -> Any:
+        client = self._client_ref() if self._client_ref is not None else None
+        if client is None:
+            raise ViClientClosedError(
+                "This resource is not attached to a live vi.Client", suggestion="Create a new vi.Client."
+            )
+        return client
 
     def __repr__(self) -> str:
         return "<%s>" % type(self).__name__

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Union
 
 from marshmallow import fields, validate
 
@@ -15,6 +15,9 @@ from ..errors import ViInvalidParameterError
 from ..models import IdField, Model, ModelSchema, strip_org_prefix
 from ..pagination import Page
 from ..waiters import DEFAULT_POLL_INTERVAL
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..transfers.uploads import AnnotationUploadResult
 from ._base import DeletedResource, Resource, check_id
 from .common import (
     PaginationArg,
@@ -61,6 +64,9 @@ IMPORT_CONDITION_STATUSES = ("Waiting", "Reached", "FailedReach")
 #: How long an import session accepts uploads, as the official uploader sets it (55 minutes).
 DEFAULT_UPLOAD_WINDOW_MS = 3300 * 1000
 
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..transfers.downloads import DatasetDownloadResult
 
 class Caption(Model):
     """The caption text that bounding boxes point into by character span."""
@@ -234,6 +240,59 @@ class Annotations(Resource):
             "annotation",
             page_size=paging.page_size,
             page_token=paging.page_token,
+        )
+
+    def upload(
+        self,
+        dataset_id: str,
+        paths: Any,
+        *,
+        pattern: str = "*",
+        recursive: bool = True,
+        kind: str = "Unknown",
+        failure_policies: Optional[Mapping[str, str]] = None,
+        upload_before: Optional[int] = None,
+        max_workers: int = 8,
+        wait: bool = True,
+        timeout: Optional[float] = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        raise_on_failure: bool = False,
+        show_progress: bool = False,
+        progress: Any = None,
+    ) -> "AnnotationUploadResult":
+        """Import annotation files through one import session (§9.3): register, upload, mark
+        ``FilesInserted``, then (``wait``) poll until every condition is reached, at most
+        ``timeout`` seconds. Failed files are reported, never swallowed. See ``docs/transfers``."""
+        from ..transfers.uploads import upload_annotations
+
+        return upload_annotations(
+            self._owner(), dataset_id, paths, pattern=pattern, recursive=recursive, kind=kind,
+            failure_policies=failure_policies, upload_before=upload_before, max_workers=max_workers,
+            wait=wait, timeout=timeout, poll_interval=poll_interval, raise_on_failure=raise_on_failure,
+            show_progress=show_progress, progress=progress,
+        )
+
+    def download(
+        self,
+        dataset_id: str,
+        export_format: str = "ViJsonl",
+        save_dir: Any = "~/.datature/vi/datasets",
+        overwrite: bool = False,
+        show_progress: bool = True,
+        *,
+        export_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        progress: Any = None,
+    ) -> "DatasetDownloadResult":
+        """Export and download the annotations of a dataset in an annotations-only format
+        (PROTOCOL §7.2.1's table, checked before any export is created)."""
+        from ..transfers.downloads import download_annotations
+
+        return download_annotations(
+            self._owner(), dataset_id, export_format=export_format, export_id=export_id,
+            save_dir=save_dir, overwrite=overwrite, timeout=timeout, poll_interval=poll_interval,
+            show_progress=show_progress, progress=progress,
         )
 
     def get(self, dataset_id: str, asset_id: str, annotation_id: str) -> Annotation:

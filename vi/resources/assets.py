@@ -6,7 +6,7 @@ PROTOCOL §16.14), because the continuation re-sends the query built here, not t
 from __future__ import annotations
 
 import base64
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 from marshmallow import fields
 
@@ -14,6 +14,9 @@ from ..errors import ViInvalidParameterError, ViResponseError, ViValidationError
 from ..models import IdField, Model, ModelSchema, strip_org_prefix
 from ..pagination import Page
 from ..waiters import DEFAULT_POLL_INTERVAL
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..transfers.uploads import AssetUploadResult
 from ._base import (
     DEFAULT_ASSET_SOURCE,
     AssetSourceArg,
@@ -71,6 +74,9 @@ SORT_CRITERIA = ("default", "assetId", "filename", "lastModified.contents", "met
 #: ``o`` values for assets (folders use ``a``/``d``; assets do not).
 SORT_ORDERS = ("asc", "desc")
 
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..transfers.downloads import AssetDownloadResult
 
 class AssetGenerations(Model):
     _repr_fields = ("asset",)
@@ -349,6 +355,64 @@ class Assets(Resource):
             page_size=paging.page_size,
             page_token=paging.page_token,
             params={k: v for k, v in query.items() if v is not None},
+        )
+
+    def upload(
+        self,
+        dataset_id: str,
+        paths: Any = None,
+        assets_bytes: Optional[Sequence[Any]] = None,
+        *,
+        pattern: str = "*",
+        recursive: bool = True,
+        relative_names: bool = False,
+        failure_mode: str = "FailAfterOne",
+        on_asset_overwritten: str = "RemoveLinkedResource",
+        max_workers: int = 8,
+        wait: bool = True,
+        timeout: Optional[float] = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        raise_on_failure: bool = False,
+        resume: Any = None,
+        show_progress: bool = False,
+        progress: Any = None,
+        multipart_threshold: Optional[int] = None,
+    ) -> "AssetUploadResult":
+        """Upload files, folders (``pattern``, ``recursive``) or ``(name, bytes)`` pairs (§9.1).
+
+        Unlike the official client, a file that fails is reported in ``result.failed`` with its
+        reason (or raised as ``ViUploadError`` with ``raise_on_failure=True``), and ``resume=``
+        names a manifest so that a rerun skips what already arrived. See ``docs/transfers``."""
+        from ..transfers.uploads import DEFAULT_MULTIPART_THRESHOLD, upload_assets
+
+        return upload_assets(
+            self._owner(), dataset_id, paths, assets_bytes, pattern=pattern, recursive=recursive,
+            relative_names=relative_names, failure_mode=failure_mode,
+            on_asset_overwritten=on_asset_overwritten, max_workers=max_workers, wait=wait,
+            timeout=timeout, poll_interval=poll_interval, raise_on_failure=raise_on_failure,
+            resume=resume, show_progress=show_progress, progress=progress,
+            multipart_threshold=DEFAULT_MULTIPART_THRESHOLD if multipart_threshold is None else multipart_threshold,
+        )
+
+    def download(
+        self,
+        dataset_id: str,
+        save_dir: Any = "~/.datature/vi/assets",
+        overwrite: bool = False,
+        show_progress: bool = True,
+        *,
+        max_workers: int = 8,
+        progress: Any = None,
+        raise_on_failure: bool = False,
+    ) -> "AssetDownloadResult":
+        """Download every asset of a dataset (every page, unlike the official client) into
+        ``save_dir/<dataset_id>``: names sanitised, collisions kept, files written atomically and
+        verified, identical files skipped, failures reported per file. See ``docs/transfers``."""
+        from ..transfers.downloads import download_assets
+
+        return download_assets(
+            self._owner(), dataset_id, save_dir, overwrite=overwrite, max_workers=max_workers,
+            show_progress=show_progress, progress=progress, raise_on_failure=raise_on_failure,
         )
 
     def get(self, dataset_id: str, asset_id: str, contents: Optional[bool] = None) -> Asset:

@@ -6,7 +6,7 @@ accepts either form, and every decoded id is the short one.
 from __future__ import annotations
 
 import enum
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
 
 from marshmallow import fields
 
@@ -68,6 +68,9 @@ __all__ = [
 DATASET_TYPES = ("phrase-grounding", "vqa", "freeform")
 DEFAULT_LOCALIZATION = "Datature/Multi"
 
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..transfers.downloads import DatasetDownloadResult
 
 class DatasetStatistic(Model):
     _repr_fields = ("asset_total", "annotation_total")
@@ -618,6 +621,32 @@ class Datasets(Resource):
             body["metadata"] = {"attributes": attributes}
         return self._get_one(  # type: ignore[no-any-return]
             self._ws("datasets"), _DATASET, "dataset", method="POST", json=body
+        )
+
+    def download(
+        self,
+        dataset_id: str,
+        dataset_export_id: Optional[str] = None,
+        annotations_only: bool = False,
+        export_settings: Any = None,
+        save_dir: Any = "~/.datature/vi/datasets",
+        overwrite: bool = False,
+        show_progress: bool = True,
+        *,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        progress: Any = None,
+    ) -> "DatasetDownloadResult":
+        """Export (or reuse ``dataset_export_id``), wait at most ``timeout`` seconds, then
+        download with ranged parallel requests (206 checked, checksum verified, resumable) and
+        extract safely into ``save_dir`` (PROTOCOL §10.1). Format/type compatibility is checked
+        before any export is created. See ``docs/transfers``."""
+        from ..transfers.downloads import download_dataset
+
+        return download_dataset(
+            self._owner(), dataset_id, export_id=dataset_export_id, annotations_only=annotations_only,
+            export_settings=export_settings, save_dir=save_dir, overwrite=overwrite, timeout=timeout,
+            poll_interval=poll_interval, show_progress=show_progress, progress=progress,
         )
 
     def get(self, dataset_id: str) -> Dataset:

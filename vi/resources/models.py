@@ -6,7 +6,7 @@ that avoids the clash).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 
 from marshmallow import fields
 
@@ -30,6 +30,9 @@ __all__ = ["Model", "RunOutput", "ModelSpec", "ModelStatus", "ModelContents", "M
 #: Sent on every model call, as the official client does.
 INTENT = "sdkLocalDeploy"
 
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..transfers.downloads import ModelDownloadResult
 
 class ModelSpec(_Model):
     _repr_fields = ("kind", "epoch")
@@ -159,6 +162,25 @@ class Models(Resource):
             page_token=paging.page_token,
             params={"intent": INTENT},
             params_first=True,
+        )
+
+    def download(
+        self,
+        run_id: str,
+        ckpt: Optional[str] = None,
+        save_dir: Any = "~/.datature/vi/models",
+        overwrite: bool = False,
+        show_progress: bool = True,
+        *,
+        progress: Any = None,
+    ) -> "ModelDownloadResult":
+        """Download a trained model (a checkpoint, or the run's latest) with ranged, verified,
+        resumable requests into ``save_dir/<run_id>/`` (PROTOCOL §10.2)."""
+        from ..transfers.downloads import download_model
+
+        return download_model(
+            self._owner(), run_id, ckpt, save_dir=save_dir, overwrite=overwrite,
+            show_progress=show_progress, progress=progress,
         )
 
     def get(self, run_id_or_link: str, ckpt: Optional[str] = None, contents: bool = False) -> Model:

@@ -28,7 +28,7 @@ from .handlers_peripheral import PERIPHERAL_ROUTES, PeripheralHandlers
 from .handlers_training import TRAINING_ROUTES, TrainingHandlers
 from .pagination import InvalidPageRequest, Page, PageTokens, parse_page_size
 from .stats import RequestRecord, Stats
-from .storage import StorageHandlers
+from .storage import StorageHandlers, StreamBody
 from .store import Store
 from .validation import BodyError, dataset_create, dataset_update, organization_update
 
@@ -36,6 +36,9 @@ __all__ = ["TRUNCATE_KEY", "DropConnection", "HTTPError", "ViApp"]
 
 #: environ key a server checks after the app returns: send the headers but only half the body.
 TRUNCATE_KEY = "vi.testing.truncate"
+#: environ keys the storage routes read: answer a ranged read with 200 + everything; flip bytes.
+IGNORE_RANGE_KEY = "vi.testing.ignore_range"
+CORRUPT_KEY = "vi.testing.corrupt"
 
 JSON = Dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -236,7 +239,10 @@ class ViApp(DataHandlers, TrainingHandlers, PeripheralHandlers, StorageHandlers)
         raw_path, segments = _split_target(environ)
         query = _parse_query(environ.get("QUERY_STRING", ""))
         method = environ.get("REQUEST_METHOD", "GET").upper()
-        body = _read_body(environ)
+        # Storage uploads read `wsgi.input` themselves, in pieces (a 2 GiB PUT never sits in
+        # memory); their request records therefore carry an empty body.
+        streamed = bool(segments) and segments[0] == STORAGE_PREFIX and method in ("PUT", "POST")
+        body = b"" if streamed else _read_body(environ)
         record = RequestRecord(method, raw_path, environ.get("QUERY_STRING", ""), _headers(environ), body)
         request = Request(method, raw_path, segments, query, body, environ)
         self.stats.request_started(record)
@@ -247,6 +253,8 @@ class ViApp(DataHandlers, TrainingHandlers, PeripheralHandlers, StorageHandlers)
         headers.append(("Content-Length", str(len(payload))))
         headers.append(("x-cloud-trace-context", f"{secrets.token_hex(16)}/{secrets.randbits(48)};o=1"))
         start_response(f"{status} {_phrase(status)}", headers)
+        if isinstance(payload, StreamBody):
+            return payload  # storage objects are streamed, never held whole (2 GiB benchmarks)
         return [payload]
 
     def _respond(self, request: Request) -> Tuple[int, List, bytes]:
@@ -258,6 +266,10 @@ class ViApp(DataHandlers, TrainingHandlers, PeripheralHandlers, StorageHandlers)
                 raise DropConnection(request.raw_path)
             if fault.truncate:
                 request.environ[TRUNCATE_KEY] = True
+            if fault.ignore_range:
+                request.environ[IGNORE_RANGE_KEY] = True
+            if fault.corrupt:
+                request.environ[CORRUPT_KEY] = True
             if fault.status is not None:
                 return self._fault_response(fault)
         try:
@@ -356,7 +368,7 @@ class ViApp(DataHandlers, TrainingHandlers, PeripheralHandlers, StorageHandlers)
                 quote(asset["workspaceId"]),
                 quote(short_id),
                 quote(asset["assetId"]),
-                quote(name),
+                quote(name, safe=""),  # a "/" or ".." in a file name stays one segment
             )
             contents[kind] = {
                 "url": self.sign_storage_url(request.base_url, path, expiry),

@@ -26,6 +26,10 @@ class Fault:
     latency: Optional[float] = None
     drop: bool = False
     truncate: bool = False
+    #: storage reads: answer 200 with the whole object even when a `Range` was asked for
+    ignore_range: bool = False
+    #: storage reads: flip bytes of the body (headers, checksums and length stay as they were)
+    corrupt: bool = False
 
 
 class FaultRule:
@@ -38,8 +42,10 @@ class FaultRule:
         path: Optional[Union[str, Pattern[str]]],
         times: Optional[int],
         probability: float,
+        skip: int = 0,
     ) -> None:
         self.fault = fault
+        self.skip = skip
         self.method = method.upper() if method else None
         self.path = re.compile(path) if isinstance(path, str) else path
         self.remaining = times
@@ -82,16 +88,27 @@ class FaultInjector:
         truncate: bool = False,
         times: Optional[int] = 1,
         probability: float = 1.0,
+        ignore_range: bool = False,
+        corrupt: bool = False,
+        skip: int = 0,
     ) -> FaultRule:
-        """Register a rule; `times=None` keeps it forever, `path` is a regex searched in the path."""
+        """Register a rule; `times=None` keeps it forever, `path` is a regex searched in the path.
+
+        `skip=n` lets the first n matching requests through untouched (e.g. "fail the fourth
+        part of a download"). `ignore_range` and `corrupt` act on storage reads only."""
         if times is not None and times < 0:
             raise ValueError("times must be >= 0 or None")
         if not 0.0 <= probability <= 1.0:
             raise ValueError("probability must be within [0, 1]")
         if status is not None and not 100 <= int(status) <= 599:
             raise ValueError("status must be an HTTP status code")
-        fault = Fault(status, body, dict(headers) if headers else None, retry_after, latency, drop, truncate)
-        rule = FaultRule(fault, method, path, times, probability)
+        if skip < 0:
+            raise ValueError("skip must be >= 0")
+        fault = Fault(
+            status, body, dict(headers) if headers else None, retry_after, latency, drop, truncate,
+            ignore_range, corrupt,
+        )
+        rule = FaultRule(fault, method, path, times, probability, skip)
         with self._lock:
             self._rules.append(rule)
         return rule
@@ -116,6 +133,9 @@ class FaultInjector:
                     continue
                 if rule.probability < 1.0 and self._random.random() >= rule.probability:
                     continue
+                if rule.skip > 0:
+                    rule.skip -= 1
+                    return None
                 if rule.remaining is not None:
                     rule.remaining -= 1
                 rule.hits += 1

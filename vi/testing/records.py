@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 if TYPE_CHECKING:  # pragma: no cover
     from .operations import Operation
@@ -256,7 +256,8 @@ class MultipartRecord:
     size_bytes: int
     part_count: int
     time_created: int
-    parts: Dict[int, bytes] = field(default_factory=dict)
+    parts: Dict[int, Optional[bytes]] = field(default_factory=dict)  # None: not kept (large upload)
+    part_info: Dict[int, Tuple[int, str]] = field(default_factory=dict)  # part → (size, MD5 hex)
     completed_parts: Dict[int, Dict[str, Any]] = field(default_factory=dict)
     state: str = "Started"  # Started | Completed | Aborted
     generation: int = 1

@@ -19,11 +19,48 @@ from urllib.parse import unquote
 
 from .app import TRUNCATE_KEY, DropConnection
 from .stats import Stats
+from .storage import StreamBody
 
 __all__ = ["ThreadedWSGIServer"]
 
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
 _MAX_LINE = 65536
+#: Bodies up to this size are read before the app runs; larger ones reach it as a stream
+#: (`wsgi.input` reads straight from the socket), so a multi-GiB upload never sits in memory.
+STREAM_THRESHOLD = 1024 * 1024
+
+
+class _BodyStream(io.RawIOBase):
+    """`wsgi.input` for a large body: at most `length` bytes from the socket, then EOF."""
+
+    def __init__(self, rfile: Any, length: int) -> None:
+        self._rfile = rfile
+        self.remaining = length
+        self.short = False  # the peer closed before sending `length` bytes
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: Optional[int] = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        want = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data = self._rfile.read(want)
+        if not data:
+            self.short, self.remaining = True, 0
+            return b""
+        self.remaining -= len(data)
+        return bytes(data)
+
+    def readinto(self, buffer: Any) -> int:  # pragma: no cover - read() is what the app uses
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def drain(self) -> None:
+        """Consume what the app left unread, so the next request on this connection parses."""
+        while self.remaining > 0 and not self.short:
+            self.read(min(self.remaining, 1024 * 1024))
 
 
 class _BadRequest(Exception):
@@ -61,7 +98,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             body += chunk
             self.rfile.readline(_MAX_LINE + 1)  # CRLF after the chunk
 
-    def _read_body(self) -> bytes:
+    def _read_body(self) -> Any:
+        """The body as bytes, or as a `_BodyStream` when it is larger than `STREAM_THRESHOLD`."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked()
         raw_length = self.headers.get("Content-Length")
@@ -73,12 +111,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             raise _BadRequest("bad Content-Length") from None
         if length < 0:
             raise _BadRequest("bad Content-Length")
+        if length > STREAM_THRESHOLD:
+            return _BodyStream(self.rfile, length)
         body = self.rfile.read(length)
         if len(body) != length:
             raise _BadRequest("body shorter than Content-Length")
         return body
 
-    def _environ(self, body: bytes) -> Dict[str, Any]:
+    def _environ(self, body: Any) -> Dict[str, Any]:
         path, _, query = self.path.partition("?")
         host, port = self.server.server_address[:2]
         environ: Dict[str, Any] = {
@@ -89,7 +129,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "RAW_URI": self.path,
             "REQUEST_URI": self.path,
             "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_LENGTH": str(body.remaining if isinstance(body, _BodyStream) else len(body)),
             "SERVER_NAME": str(host),
             "SERVER_PORT": str(port),
             "SERVER_PROTOCOL": self.request_version,
@@ -97,7 +137,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "REMOTE_PORT": str(self.client_address[1]),
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
+            "wsgi.input": body if isinstance(body, _BodyStream) else io.BytesIO(body),
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
@@ -126,6 +166,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
         try:
             result = self.server.app(environ, start_response)
+            if isinstance(result, StreamBody):  # a storage object: written piece by piece
+                self._write_stream(captured[0], captured[1], result, bool(environ.get(TRUNCATE_KEY)))
+                return
             try:
                 payload = b"".join(result)
             finally:
@@ -139,6 +182,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.send_error(500, f"WSGI application error: {exc!r}")
             return
+        if isinstance(body, _BodyStream):
+            body.drain()
+            if body.short:  # the client went away mid-body: nobody to answer
+                self.close_connection = True
+                return
         self._write(captured[0], captured[1], payload, bool(environ.get(TRUNCATE_KEY)))
 
     def _write(self, status: str, headers: List[Tuple[str, str]], payload: bytes, truncate: bool) -> None:
@@ -160,6 +208,36 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self._headers_buffer.append(payload[: len(payload) // 2] if truncate else payload)
         self.flush_headers()
+
+    def _write_stream(self, status: str, headers: List[Tuple[str, str]], body: "StreamBody", truncate: bool) -> None:
+        """Like `_write`, for bodies too large to join: memory stays at one piece (1 MiB)."""
+        code, _, reason = status.partition(" ")
+        self.send_response(int(code), reason or None)
+        for name, value in headers:
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        if truncate:
+            self.close_connection = True
+        self._headers_buffer.append(b"\r\n")
+        if self.command == "HEAD":
+            self.flush_headers()
+            return
+        budget = len(body) // 2 if truncate else len(body)
+        first = True
+        for piece in body:
+            if budget <= 0:
+                break
+            piece = piece[:budget]
+            budget -= len(piece)
+            if first:  # headers and the first piece in one write (see `_write`)
+                self._headers_buffer.append(piece)
+                self.flush_headers()
+                first = False
+            else:
+                self.wfile.write(piece)
+        if first:
+            self.flush_headers()
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 

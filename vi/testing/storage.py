@@ -9,25 +9,117 @@ URL is a 403. Routes:
 * `PUT uploads/{org}/{dsid}/{sessionId}/{filename}` — asset bytes for an ingestion session (S2)
 * `PUT multipart/{org}/{dsid}/{mpuId}/{part}` — one multipart part, answered with an `ETag` (S3)
 * `PUT|POST imports/{org}/{dsid}/{sessionId}/{file}` — an annotation import file (S5)
+* `GET|HEAD {org}/{dsid}/{assetId}/{filename}` — an asset's bytes (`contents.asset.url`, S4);
+  seeded assets have no uploaded bytes, so deterministic placeholder bytes of `fileSize` are served
+* `GET|HEAD blobs/{name}` — objects a test or benchmark published with `ViApp.publish_blob`
+  (bytes or a file on disk, streamed: a 2 GiB file is never held in memory)
 
-Asset content URLs (`contents=y`) are signed too but serve nothing yet (404): byte transfers of
-assets belong to the transfers work.
+Every read carries `Content-Length`, `Accept-Ranges`, an `ETag` (the MD5, quoted, as object
+storage does for simple objects) and `x-goog-hash: md5=<base64>` describing the *whole* object,
+on HEAD, 200 and 206 alike. Fault rules can make a read ignore `Range` (200 + whole body) or
+corrupt its bytes (`FaultInjector.add(ignore_range=True / corrupt=True)`).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
+import os
 import re
+import threading
 import time
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from .errors import Conflict, NotFound
+from .storage_uploads import UploadStorageHandlers
 
-__all__ = ["StorageHandlers"]
+__all__ = ["StorageHandlers", "StorageObject", "StreamBody"]
 
-Response = Tuple[int, List[Tuple[str, str]], bytes]
+Response = Tuple[int, List[Tuple[str, str]], Any]
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_CHUNK = 1024 * 1024
+
+
+class StorageObject:
+    """An object's bytes, from memory, a file, or a generator of byte ranges, with a cached MD5."""
+
+    def __init__(
+        self,
+        size: int,
+        read: Callable[[int, int], bytes],
+        content_type: str = "application/octet-stream",
+    ) -> None:
+        self.size = size
+        self._read = read
+        self.content_type = content_type
+        self._md5: Optional[bytes] = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, content_type: str = "application/octet-stream") -> "StorageObject":
+        return cls(len(data), lambda start, end: data[start:end], content_type)
+
+    @classmethod
+    def from_file(cls, path: Union[str, "os.PathLike[str]"], content_type: str = "application/octet-stream") -> "StorageObject":
+        path = os.fspath(path)
+
+        def read(start: int, end: int) -> bytes:
+            with open(path, "rb") as handle:
+                handle.seek(start)
+                return handle.read(end - start)
+
+        return cls(os.path.getsize(path), read, content_type)
+
+    @classmethod
+    def pattern(cls, seed: str, size: int, content_type: str = "application/octet-stream") -> "StorageObject":
+        """Deterministic bytes: a 4 KiB block derived from `seed`, repeated (cheap at any offset)."""
+        block = b"".join(hashlib.sha256(f"{seed}:{i}".encode()).digest() for i in range(128))
+
+        def read(start: int, end: int) -> bytes:
+            first = start % len(block)
+            count = end - start
+            reps = (first + count) // len(block) + 1
+            return (block * reps)[first : first + count]
+
+        return cls(size, read, content_type)
+
+    def read(self, start: int, end: int) -> bytes:
+        """Bytes `[start, end)`."""
+        return self._read(start, end)
+
+    def chunks(self, start: int, end: int) -> Iterator[bytes]:
+        """Bytes `[start, end)` in pieces of at most 1 MiB."""
+        position = start
+        while position < end:
+            step = min(_CHUNK, end - position)
+            yield self._read(position, position + step)
+            position += step
+
+    @property
+    def md5(self) -> bytes:
+        with self._lock:
+            if self._md5 is None:
+                digest = hashlib.md5()
+                for piece in self.chunks(0, self.size):
+                    digest.update(piece)
+                self._md5 = digest.digest()
+            return self._md5
+
+
+class StreamBody:
+    """A response body the socket server writes piece by piece (`len()` is its Content-Length)."""
+
+    def __init__(self, length: int, pieces: Iterator[bytes]) -> None:
+        self.length = length
+        self._pieces = pieces
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._pieces
 
 
 def _message(status: int, text: str) -> Response:
@@ -37,31 +129,86 @@ def _message(status: int, text: str) -> Response:
     return status, [("Content-Type", "application/json")], body
 
 
-def _serve(request: Any, data: bytes, content_type: str) -> Response:
+def _corrupted(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    first = True
+    for piece in pieces:
+        if first and piece:
+            piece = bytes([piece[0] ^ 0xFF]) + piece[1:]
+            first = False
+        yield piece
+
+
+def _serve(request: Any, obj: StorageObject) -> Response:
     """GET/HEAD with single-range support; HEAD bodies are dropped by the server/adapter."""
-    headers = [("Content-Type", content_type), ("Accept-Ranges", "bytes")]
+    from .app import CORRUPT_KEY, IGNORE_RANGE_KEY
+
+    size = obj.size
+    digest = obj.md5
+    headers = [
+        ("Content-Type", obj.content_type),
+        ("Accept-Ranges", "bytes"),
+        ("ETag", '"%s"' % digest.hex()),
+        ("x-goog-hash", "md5=" + base64.b64encode(digest).decode("ascii")),
+    ]
     header = request.environ.get("HTTP_RANGE")
-    if not header:
-        return 200, headers, data
-    match = _RANGE.match(header.strip())
-    size = len(data)
-    if match is None or (not match.group(1) and not match.group(2)):
-        return 416, headers + [("Content-Range", f"bytes */{size}")], b""
-    if match.group(1):
-        start = int(match.group(1))
-        end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
-    else:  # suffix range: the last N bytes
-        start, end = max(0, size - int(match.group(2))), size - 1
-    if start >= size or start > end:
-        return 416, headers + [("Content-Range", f"bytes */{size}")], b""
-    return 206, headers + [("Content-Range", f"bytes {start}-{end}/{size}")], data[start : end + 1]
+    status, start, end = 200, 0, size
+    if header and not request.environ.get(IGNORE_RANGE_KEY):
+        match = _RANGE.match(header.strip())
+        if match is None or (not match.group(1) and not match.group(2)):
+            return 416, headers + [("Content-Range", f"bytes */{size}")], b""
+        if match.group(1):
+            first = int(match.group(1))
+            last = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
+        else:  # suffix range: the last N bytes
+            first, last = max(0, size - int(match.group(2))), size - 1
+        if first >= size or first > last:
+            return 416, headers + [("Content-Range", f"bytes */{size}")], b""
+        status, start, end = 206, first, last + 1
+        headers.append(("Content-Range", f"bytes {first}-{last}/{size}"))
+    if request.method == "HEAD":
+        return status, headers, StreamBody(end - start, iter(()))
+    pieces = obj.chunks(start, end)
+    if request.environ.get(CORRUPT_KEY):
+        pieces = _corrupted(pieces)
+    return status, headers, StreamBody(end - start, pieces)
 
 
-class StorageHandlers:
+class StorageHandlers(UploadStorageHandlers):
     store: Any
 
     def storage_signature(self, path: str, expiry_ms: int) -> str:  # pragma: no cover - ViApp
         raise NotImplementedError
+
+    def sign_storage_url(self, base_url: str, path: str, expiry_ms: int) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+    def publish_blob(
+        self,
+        base_url: str,
+        name: str,
+        source: Union[bytes, str, "os.PathLike[str]", StorageObject],
+        *,
+        ttl_seconds: float = 3600.0,
+    ) -> str:
+        """Serve `source` (bytes, a file path, or a StorageObject) at a signed `blobs/{name}` URL.
+
+        A file is read range by range as clients ask, so benchmarks can serve a sparse 2 GiB
+        file without holding it. Publishing the same name again replaces the object."""
+        from urllib.parse import quote
+
+        if isinstance(source, StorageObject):
+            obj = source
+        elif isinstance(source, (bytes, bytearray)):
+            obj = StorageObject.from_bytes(bytes(source))
+        else:
+            obj = StorageObject.from_file(source)
+        self._blob_table()[name] = obj
+        expiry = int((time.time() + ttl_seconds) * 1000)
+        return self.sign_storage_url(base_url.rstrip("/"), "/_storage/blobs/" + quote(name, safe=""), expiry)
+
+    def _blob_table(self) -> Dict[str, StorageObject]:
+        table: Dict[str, StorageObject] = self.__dict__.setdefault("_storage_blobs", {})
+        return table
 
     def _verify(self, request: Any) -> Optional[Response]:
         expires, signature = request.query.get("X-Vi-Expires", ""), request.query.get("X-Vi-Signature", "")
@@ -74,39 +221,55 @@ class StorageHandlers:
             return _message(403, "Storage URL has expired")
         return None
 
+    def _asset_object(self, org_id: str, short_id: str, asset_id: str, filename: str) -> StorageObject:
+        store = self.store
+        with store._lock:
+            ds = store._dataset_by_short(org_id, short_id)
+            asset = ds.assets.get(asset_id)
+            if asset is None:
+                raise NotFound(f"Asset {asset_id} not found")
+            if filename == "thumbnail.webp":
+                return StorageObject.pattern(f"thumb:{asset_id}", 1024, "image/webp")
+            if filename != asset.filename:
+                raise NotFound(f"Asset {asset_id} has no file {filename!r}")
+            key = (org_id, short_id, asset_id, asset.generation, asset.file_size, id(asset.data))
+            cache: Dict[Any, StorageObject] = self.__dict__.setdefault("_storage_asset_cache", {})
+            obj = cache.get(key)
+            if obj is None:  # cached so a listing benchmark does not hash the same bytes again
+                if asset.data is not None:
+                    obj = StorageObject.from_bytes(asset.data, asset.mime_type)
+                else:
+                    obj = StorageObject.pattern(f"asset:{asset_id}", asset.file_size, asset.mime_type)
+                if len(cache) >= 4096:
+                    cache.clear()
+                cache[key] = obj
+            return obj
+
     def storage(self, request: Any) -> Response:
         denied = self._verify(request)
         if denied is not None:
             return denied
         parts = request.segments[1:]
         method = request.method
+        uploaded = self.upload_storage(request, parts)  # S2, S3, S5: see storage_uploads.py
+        if uploaded is not None:
+            return uploaded
+        reading = method in ("GET", "HEAD")
         try:
-            if (
-                len(parts) == 4
-                and parts[0] == "exports"
-                and method in ("GET", "HEAD")
-                and parts[3].endswith(".zip")
-            ):
+            if len(parts) == 4 and parts[0] == "exports" and reading and parts[3].endswith(".zip"):
                 data = self.store.export_archive(parts[1], parts[2], parts[3][: -len(".zip")])
-                return _serve(request, data, "application/zip")
-            if (
-                len(parts) == 4
-                and parts[0] == "models"
-                and method in ("GET", "HEAD")
-                and parts[3].endswith(".tar")
-            ):
+                return _serve(request, StorageObject.from_bytes(data, "application/zip"))
+            if len(parts) == 4 and parts[0] == "models" and reading and parts[3].endswith(".tar"):
                 data = self.store.model_archive(parts[1], parts[2], parts[3][: -len(".tar")])
-                return _serve(request, data, "application/x-tar")
-            if len(parts) == 5 and parts[0] == "uploads" and method == "PUT":
-                self.store.receive_upload(parts[1], parts[2], parts[3], parts[4], request.body)
-                return 200, [], b""
-            if len(parts) == 5 and parts[0] == "multipart" and method == "PUT":
-                number = int(parts[4]) if parts[4].isdigit() else 0
-                etag = self.store.receive_part(parts[1], parts[2], parts[3], number, request.body)
-                return 200, [("ETag", etag)], b""
-            if len(parts) == 5 and parts[0] == "imports" and method in ("PUT", "POST"):
-                self.store.receive_import_file(parts[1], parts[2], parts[3], parts[4], request.body)
-                return 200, [], b""
+                return _serve(request, StorageObject.from_bytes(data, "application/x-tar"))
+            if len(parts) == 2 and parts[0] == "blobs" and reading:
+                obj = self._blob_table().get(parts[1])
+                if obj is None:
+                    raise NotFound(f"No blob {parts[1]!r}")
+                return _serve(request, obj)
+            if len(parts) >= 4 and reading:  # asset contents (S4): {org}/{dsid}/{assetId}/{filename}
+                obj = self._asset_object(parts[0], parts[1], parts[2], "/".join(parts[3:]))
+                return _serve(request, obj)
         except NotFound as exc:
             return _message(404, str(exc))
         except Conflict as exc:

@@ -49,8 +49,12 @@ __all__ = ["DataMixin", "MULTIPART_PART_SIZE", "SORT_KEYS"]
 
 JSON = Dict[str, Any]
 
-#: Part size the server picks for multipart uploads (the example's 1.5 GiB file → 24 parts).
+#: Part size the server picks for multipart uploads (the example's 1.5 GiB file → 24 parts);
+#: a test may set `store.multipart_part_size` smaller to get several parts from a small file.
 MULTIPART_PART_SIZE = 64 * 1024 * 1024
+#: Uploads up to this size keep their bytes (assets, downloads, byte-for-byte test checks); larger
+#: ones are only counted and hashed while they stream in (`store.upload_keep_limit`).
+UPLOAD_KEEP_LIMIT = 64 * 1024 * 1024
 
 #: A1 `sortBy` values → sort key over an asset (PROTOCOL §7.3.1).
 SORT_KEYS: Dict[str, Callable[[AssetRecord], Any]] = {
@@ -71,6 +75,33 @@ def _crc_b64(signed: Optional[int]) -> str:
     return base64.b64encode(struct.pack(">i", signed)).decode("ascii")
 
 
+def _import_headers(spec: JSON) -> Dict[str, str]:
+    """Like a signed GCS URL: the registered CRC-32C travels as `x-goog-hash` (PROTOCOL §9.4)."""
+    headers = {"Content-Type": "application/octet-stream"}
+    if spec.get("crc32c"):
+        headers["x-goog-hash"] = "crc32c=" + spec["crc32c"]
+    return headers
+
+
+def _check_import_file(name: str, spec: JSON, data: bytes) -> None:
+    """An object store refuses a body whose length or CRC-32C differs from what was signed for
+    (GCS: 400 BadDigest); the size and checksum registered with N7 stand for the signature here."""
+    from ..transfers.crc32c import crc32c, from_base64
+
+    if spec.get("sizeBytes") is not None and len(data) != spec["sizeBytes"]:
+        raise BadRequest(
+            f"EBADSIZE: {name!r} is {len(data)} bytes, but {spec['sizeBytes']} were registered"
+        )
+    registered = spec.get("crc32c")
+    if registered:
+        try:
+            expected = from_base64(registered)
+        except ValueError:
+            return  # not a CRC-32C the store can check
+        if crc32c(data) != expected:
+            raise BadRequest(f"ECORRUPT: the CRC-32C of {name!r} does not match the registered crc32c")
+
+
 def _image_size(data: bytes) -> Tuple[int, int]:
     """(width, height) from a PNG header; 0×0 for anything else (no decoding in the emulator)."""
     if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
@@ -80,6 +111,8 @@ def _image_size(data: bytes) -> Tuple[int, int]:
 
 
 class DataMixin(StoreBase):
+    multipart_part_size: int = MULTIPART_PART_SIZE
+    upload_keep_limit: int = UPLOAD_KEEP_LIMIT
     # -- assets ---------------------------------------------------------------------------------
 
     def list_assets(
@@ -415,11 +448,23 @@ class DataMixin(StoreBase):
             if session.op.state == "reached":
                 raise Conflict(f"Asset ingestion session {session_id} already finished")
             session.cancelled = True
+            # Like the service, which processes each file as it arrives: what already arrived
+            # intact is kept; files that never came are errored.
+            for meta in session.assets:
+                if meta["filename"] not in session.received:
+                    session.errors.setdefault(meta["filename"], "EUNKNOWN")
+            self._ingest_received(ds, session)
             session.op.fail("CancelledByUser", "Upload cancelled by the client")
             return ingestion_json(ds, session, None)
 
-    def receive_upload(self, org_id: str, short_id: str, session_id: str, filename: str, data: bytes) -> None:
-        """S2: bytes of one declared file arrived; once every file has, the session finishes."""
+    def receive_upload(
+        self, org_id: str, short_id: str, session_id: str, filename: str, data: Optional[bytes],
+        received: Any = None,
+    ) -> None:
+        """S2: bytes of one declared file arrived; once every file has, the session finishes.
+
+        `received` (a `storage_uploads.Received`) carries size and checksum when `data` was not
+        kept (a large upload)."""
         with self._lock:
             ds = self._dataset_by_short(org_id, short_id)
             session = ds.ingestions.get(session_id)
@@ -430,18 +475,28 @@ class DataMixin(StoreBase):
                 raise NotFound(f"File {filename!r} was not declared in session {session_id}")
             if session.op.done:
                 raise Conflict(f"Asset ingestion session {session_id} is no longer accepting uploads")
-            self._file_arrived(ds, session, meta, data)
+            self._file_arrived(ds, session, meta, data, received)
 
     def _file_arrived(
-        self, ds: DatasetRecord, session: IngestionRecord, meta: JSON, data: Optional[bytes]
+        self, ds: DatasetRecord, session: IngestionRecord, meta: JSON, data: Optional[bytes],
+        received: Any = None, failed: bool = False,
     ) -> None:
+        """One file is in (or, with `failed`, will never be): EBADSIZE when its size differs
+        from the declared one, ECORRUPT when its CRC-32C differs from the declared `crc32c`."""
+        from ..transfers.crc32c import crc32c, to_signed
+
         filename = meta["filename"]
-        session.received[filename] = len(data or b"")
+        size = received.size if received is not None else len(data or b"")
+        session.received[filename] = size
         session.errors.pop(filename, None)
-        if data is None:
+        if failed:
             session.errors[filename] = "EUNKNOWN"
-        elif len(data) != meta["size"]:
+        elif size != meta["size"]:
             session.errors[filename] = "EBADSIZE"
+        elif meta.get("crc32c") is not None:
+            actual = received.checksum() if received is not None else crc32c(data or b"")
+            if actual is not None and to_signed(actual) != meta["crc32c"]:
+                session.errors[filename] = "ECORRUPT"
         session.blobs[filename] = data
         if all(a["filename"] in session.received for a in session.assets):
             self.operations.schedule(lambda: self._finish_ingestion(ds, session))
@@ -453,19 +508,24 @@ class DataMixin(StoreBase):
             for meta in session.assets:
                 session.errors.setdefault(meta["filename"], "EUNKNOWN")
             return
+        self._ingest_received(ds, session)
+
+    def _ingest_received(self, ds: DatasetRecord, session: IngestionRecord) -> None:
+        """Turn every received, error-free file of `session` into an asset."""
         blobs = session.blobs
         now = now_ms()
         for meta in session.assets:
             filename = meta["filename"]
-            if filename in session.errors:
+            if filename in session.errors or filename not in session.received:
                 continue
-            data = blobs.get(filename) or b""
+            data = blobs.get(filename)
+            size = session.received[filename]
             existing = next((a for a in ds.assets.values() if a.filename == filename), None)
-            width, height = _image_size(data)
+            width, height = _image_size(data or b"")
             if existing is not None:
                 if session.on_overwritten == "RemoveLinkedResource":
                     existing.annotations.clear()
-                existing.data, existing.file_size, existing.mime_type = data, len(data), meta["mime"]
+                existing.data, existing.file_size, existing.mime_type = data, size, meta["mime"]
                 existing.width, existing.height = width, height
                 existing.crc32c = _crc_b64(meta.get("crc32c"))
                 existing.custom_metadata = dict(meta.get("customMetadata") or {})
@@ -477,7 +537,7 @@ class DataMixin(StoreBase):
                     seq=self._next_seq(),
                     filename=filename,
                     owner_user=ds.owner_user,
-                    file_size=len(data),
+                    file_size=size,
                     height=height,
                     width=width,
                     mime_type=meta["mime"],
@@ -516,7 +576,7 @@ class DataMixin(StoreBase):
                         fields["filename"], fields["ingestion_id"]
                     )
                 )
-            parts = min(10000, max(1, math.ceil(fields["size_bytes"] / MULTIPART_PART_SIZE)))
+            parts = min(10000, max(1, math.ceil(fields["size_bytes"] / self.multipart_part_size)))
             upload = MultipartRecord(
                 upload_id=self._new_id("mpu-", ds.multiparts),
                 seq=self._next_seq(),
@@ -564,16 +624,29 @@ class DataMixin(StoreBase):
                 "headers": {"Content-Type": upload.content_type or "application/octet-stream"},
             }
 
-    def receive_part(self, org_id: str, short_id: str, upload_id: str, part: int, data: bytes) -> str:
-        """S3: store a part's bytes; returns the ETag (quoted MD5 hex) the client must echo back."""
+    def multipart_size(self, org_id: str, short_id: str, upload_id: str) -> int:
+        """The declared size of a multipart upload (0 if unknown): whether to keep its bytes."""
+        with self._lock:
+            ds = self._dataset_by_short(org_id, short_id)
+            found = ds.multiparts.get(upload_id)
+            return found.size_bytes if found is not None else 0
+
+    def receive_part(
+        self, org_id: str, short_id: str, upload_id: str, part: int, data: Optional[bytes], received: Any = None
+    ) -> str:
+        """S3: store a part (its bytes, or only size and MD5 for a large upload); returns the
+        ETag (quoted MD5 hex) the client must echo back."""
         with self._lock:
             ds = self._dataset_by_short(org_id, short_id)
             found = ds.multiparts.get(upload_id)
             if found is None:
                 raise NotFound(f"Multipart upload {upload_id} not found")
             upload = self._live_multipart(ds, found.source, upload_id, part)
+            md5 = received.md5 if received is not None else hashlib.md5(data or b"").hexdigest()
+            size = received.size if received is not None else len(data or b"")
             upload.parts[part] = data
-            return f'"{hashlib.md5(data).hexdigest()}"'
+            upload.part_info[part] = (size, md5)
+            return f'"{md5}"'
 
     def complete_part(
         self, org_id: str, dataset_id: str, source: str, upload_id: str, part: int, echo: JSON
@@ -581,9 +654,9 @@ class DataMixin(StoreBase):
         with self._lock:
             ds = self._dataset(org_id, dataset_id)
             upload = self._live_multipart(ds, source, upload_id, part)
-            if part not in upload.parts:
+            if part not in upload.part_info:
                 raise BadRequest(f"Part {part} of multipart upload {upload_id} was never uploaded")
-            etag = f'"{hashlib.md5(upload.parts[part]).hexdigest()}"'
+            etag = f'"{upload.part_info[part][1]}"'
             echoed = {k.lower(): v for k, v in echo["responseHeaders"].items()}.get("etag")
             if echoed is not None and echoed.strip('"') != etag.strip('"'):
                 raise BadRequest(f"Invalid field 'responseHeaders.ETag': does not match part {part}")
@@ -598,10 +671,12 @@ class DataMixin(StoreBase):
             missing = [n for n in range(1, upload.part_count + 1) if n not in upload.completed_parts]
             if missing:
                 raise BadRequest(f"Multipart upload {upload_id} is missing completed parts {missing[:10]}")
-            data = b"".join(upload.parts[n] for n in range(1, upload.part_count + 1))
+            pieces = [upload.parts.get(n) for n in range(1, upload.part_count + 1)]
+            data = None if any(p is None for p in pieces) else b"".join(p or b"" for p in pieces)
+            size = sum(upload.part_info[n][0] for n in range(1, upload.part_count + 1))
             upload.state, upload.parts = "Completed", {}
             upload.generation += 1
-            self._multipart_done(ds, upload, data)
+            self._multipart_done(ds, upload, data, size)
             return multipart_json(ds, upload)
 
     def abort_multipart(self, org_id: str, dataset_id: str, source: str, upload_id: str) -> None:
@@ -612,15 +687,22 @@ class DataMixin(StoreBase):
             if upload.state == "Started":
                 upload.state, upload.parts = "Aborted", {}
                 upload.generation += 1
-                self._multipart_done(ds, upload, None)
+                self._multipart_done(ds, upload, None, 0, failed=True)
 
-    def _multipart_done(self, ds: DatasetRecord, upload: MultipartRecord, data: Optional[bytes]) -> None:
+    def _multipart_done(
+        self, ds: DatasetRecord, upload: MultipartRecord, data: Optional[bytes], size: int, failed: bool = False
+    ) -> None:
+        from .storage_uploads import Received
+
         session = next((s for s in ds.ingestions.values() if s.ingestion_id == upload.ingestion_id), None)
         if session is None or session.op.done:
             return
         meta = next((a for a in session.assets if a["filename"] == upload.filename), None)
         if meta is not None:
-            self._file_arrived(ds, session, meta, data)
+            # Without kept bytes the whole-file CRC is unknown: such files (> upload_keep_limit)
+            # are only size-checked (the protocol sends no CRC above 1 GiB anyway).
+            received = Received(size, "", None, data)
+            self._file_arrived(ds, session, meta, data, received, failed=failed)
 
     # -- annotation import sessions --------------------------------------------------------------------
 
@@ -667,7 +749,7 @@ class DataMixin(StoreBase):
                 out[name] = {
                     "method": "PUT",
                     "url": url,
-                    "headers": {"Content-Type": "application/octet-stream"},
+                    "headers": _import_headers(spec),
                 }
             session.generation += 1
             return {"files": out}
@@ -682,6 +764,7 @@ class DataMixin(StoreBase):
                 raise NotFound(f"File {name!r} was not registered in annotation import session {session_id}")
             if not self._files_open(session):
                 raise Conflict(f"Annotation import session {session_id} no longer accepts files")
+            _check_import_file(name, session.files[name], data)
             session.files[name]["data"] = data
 
     def patch_import_status(self, org_id: str, dataset_id: str, session_id: str, condition: JSON) -> JSON:
