@@ -129,8 +129,8 @@ def safe_join(root: PathLike, relative: object) -> Path:
 
 def _with_tag(name: str, tag: str) -> str:
     stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
-        stem, ext = name, ""
+    if not dot or not stem or len(ext.encode("utf-8")) > 16:
+        stem, ext = name, ""  # a long "extension" is part of the name: the tag must survive
     tag_part = " (%s)" % safe_name(tag, default="x")
     suffix = tag_part + ("." + ext if ext else "")
     budget = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
