@@ -90,3 +90,15 @@ def test_errors_cross_process_boundaries(server, make_client):
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("fork tests are POSIX only", allow_module_level=True)
+
+
+def test_unpickled_client_reads_the_secret_from_its_config_file(server, tmp_path):
+    import json
+
+    path = tmp_path / "vi.json"
+    path.write_text(json.dumps({"secret_key": server.secret_key, "organization_id": server.organization_id}))
+    with vi.Client(config_file=str(path), endpoint=server.url) as client:
+        data = pickle.dumps(client)
+    assert server.secret_key.encode() not in data
+    with pickle.loads(data) as copy:
+        assert copy.organizations.get().organization_id == server.organization_id

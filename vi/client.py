@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from requests.adapters import BaseAdapter
 
-from .config import ENV_SECRET_KEY, ClientConfig, Secret, Timeout, resolve_config
+from .config import ENV_SECRET_KEY, ClientConfig, Secret, Timeout, _read_config_file, resolve_config
 from .errors import ViConfigurationError, ViErrorCode, ViInsecureWarning
 from .http import Requester, default_user_agent
 from .logging import LoggingConfig, configure_logging, get_logger, remember_secret
@@ -309,15 +309,14 @@ def _warn_insecure(endpoint: str) -> None:
 
 
 def _secret_from_file(path: Optional[str]) -> Optional[str]:
+    """The config file's secret key, read the same way construction reads it (or None)."""
     if not path:
         return None
     try:
-        import json
-
-        with open(path, encoding="utf-8") as fh:
-            value = json.load(fh).get("secret_key")
-    except (OSError, ValueError, AttributeError):
+        _, data = _read_config_file(path)
+    except ViConfigurationError:
         return None
+    value = data.get("secret_key")
     return value if isinstance(value, str) and value else None
 
 

@@ -35,8 +35,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Requester", "default_user_agent"]
 
-_NO_BODY = object()
-
 
 def default_user_agent() -> str:
     return "vi/%s (Python/%s; %s/%s)" % (

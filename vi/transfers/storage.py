@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import time
-from typing import Any, Callable, Iterable, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Mapping, Optional, Tuple, Union
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -164,7 +164,3 @@ def _tell(body: Any) -> Optional[int]:
     except (OSError, ValueError):
         return None
 
-
-def iter_chunks(response: requests.Response, chunk_size: int) -> Iterable[bytes]:
-    """The body of a streamed response in chunks (raw bytes, no content decoding)."""
-    return response.iter_content(chunk_size=chunk_size, decode_unicode=False)
