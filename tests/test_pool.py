@@ -82,6 +82,26 @@ def test_keepalive_bounds_idle_connections(server, make_client):
     assert server.stats.connections_open <= 2
 
 
+def test_a_pause_between_bursts_does_not_reconnect(server, make_client):
+    # All connections idle at once for an instant (every thread between two requests) is not
+    # the end of the load: closing the extras then would mean reconnecting moments later.
+    client = make_client(max_connections=8, max_keepalive_connections=2)
+    server.faults.latency = 0.05
+    barrier = threading.Barrier(8)
+
+    def work(_):
+        barrier.wait(5)
+        return client.organizations.get()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(work, range(8)))
+        opened = server.stats.connections_opened
+        assert opened >= 3  # there really was concurrency
+        assert server.stats.connections_open == opened  # nothing trimmed the moment all were idle
+        list(pool.map(work, range(8)))
+    assert server.stats.connections_opened == opened
+
+
 def test_bad_limits_rejected():
     for kwargs in ({"max_connections": 0}, {"max_keepalive_connections": -1}, {"max_connections": "8"},
                    {"max_connections": True}, {"max_keepalive_connections": 1.5}):

@@ -8,9 +8,11 @@ caps the idle connections it keeps, and enforces ``Content-Length`` on urllib3 1
 """
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
+import weakref
 from typing import Any, Dict, Optional, Type
 
 from requests.adapters import HTTPAdapter
@@ -26,7 +28,7 @@ __all__ = ["PoolTimeout", "PooledAdapter"]
 _FULL_POOL = getattr(urllib3_exceptions, "FullPoolError", ())  # urllib3 2.x only
 
 #: seconds an idle connection beyond max_keepalive_connections is kept while the pool is busy
-IDLE_GRACE = 1.0
+IDLE_GRACE = 2.0
 
 
 class PoolTimeout(Timeout):
@@ -41,29 +43,71 @@ def _wake(pool: "queue.Queue[Any]", count: int) -> None:
             return
 
 
-def _trim(pool: "queue.LifoQueue[Any]", keep: int) -> None:
-    """Close all but the ``keep`` most recently used idle connections of a quiet pool."""
-    taken = []
-    try:
+class _IdleReaper:
+    """Closes idle connections beyond a pool's keep-alive cap once they have been unused for
+    ``IDLE_GRACE`` seconds, including after the last request of a burst, when no caller is left
+    to notice. One daemon thread per process, alive only while some pool holds such extras.
+
+    Closing them the moment the pool looks quiet is wrong on a busy machine: 32 threads sharing
+    a pool can all be decoding at once for an instant, and trimming then means reconnecting a
+    millisecond later. Idle *time* is what tells a finished burst from a pause within one."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._pid = os.getpid()
+        self._cond = threading.Condition(threading.Lock())
+        self._due: "Dict[weakref.ref[Any], float]" = {}
+        self._thread: Optional[threading.Thread] = None
+
+    def schedule(self, pool: Any, when: float) -> None:
+        if self._pid != os.getpid():
+            self._reset()  # forked: the parent's thread and lock are not ours
+        with self._cond:
+            ref = weakref.ref(pool)
+            due = self._due.get(ref)
+            if due is not None and due <= when:
+                return
+            self._due[ref] = when
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="vi-idle-reaper", daemon=True)
+                self._thread.start()
+            else:
+                self._cond.notify()
+
+    def cancel(self, pool: Any) -> None:
+        with self._cond:
+            if self._due.pop(weakref.ref(pool), None) is not None:
+                self._cond.notify()
+
+    def _run(self) -> None:
         while True:
-            taken.append(pool.get(block=False))
-    except queue.Empty:
-        pass
-    conns = [c for c in taken if c is not None]  # newest first: the queue is LIFO
-    keepers, extra = conns[:keep], conns[keep:]
-    for conn in extra:
-        conn.close()
-    for _ in range(len(taken) - len(keepers)):
-        pool.put(None, block=False)
-    for conn in reversed(keepers):
-        pool.put(conn, block=False)
+            with self._cond:
+                if not self._due:
+                    self._thread = None
+                    return
+                now = time.monotonic()
+                ready = [ref for ref, due in self._due.items() if due <= now]
+                if not ready:
+                    self._cond.wait(min(self._due.values()) - now)
+                    continue
+                for ref in ready:
+                    del self._due[ref]
+            for ref in ready:
+                pool = ref()
+                if pool is not None:
+                    pool._vi_reap()
+
+
+_REAPER = _IdleReaper()
 
 
 def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: int) -> Type[HTTPConnectionPool]:
     class Pool(base):  # type: ignore[valid-type, misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._trimming = threading.Lock()
+            self._vi_reap_scheduled = False
 
         def _get_conn(self, timeout: Optional[float] = None) -> Any:
             waiting_on = self.pool
@@ -82,9 +126,8 @@ def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: 
             # Idle connections are capped at ``keepalive``, but only once they are really idle:
             # under sustained load a returned connection is picked up again moments later, and
             # closing it because the cap is exceeded for an instant would only churn connections
-            # (one new connection per request). So a connection beyond the cap is closed once it
-            # has sat unused for IDLE_GRACE seconds, and a pool with nothing checked out is
-            # trimmed to the cap at once.
+            # (one new connection per request). So a connection beyond the cap is closed by the
+            # reaper once it has sat unused for IDLE_GRACE seconds.
             if conn is not None:
                 conn._vi_idle_since = time.monotonic()
             try:
@@ -93,32 +136,49 @@ def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: 
                 if self.pool is not None:
                     raise
                 return  # closed under us: urllib3 already closed the connection
+            if self._vi_reap_scheduled:
+                return
             pool = self.pool
             if pool is None:
                 return
-            victim = None
             with pool.mutex:
-                slots = pool.queue
-                quiet = len(slots) >= pool.maxsize
-                if not quiet:
-                    idle = [i for i, c in enumerate(slots) if c is not None]
-                    if len(idle) > keepalive:
-                        oldest = slots[idle[0]]  # LIFO: the lowest connection is the stalest
-                        if time.monotonic() - getattr(oldest, "_vi_idle_since", 0.0) > IDLE_GRACE:
-                            slots[idle[0]] = None  # its slot stays, so the pool can reconnect
-                            victim = oldest
-            if victim is not None:
-                victim.close()
-            if quiet and self._trimming.acquire(blocking=False):
-                try:
-                    _trim(pool, keepalive)
-                finally:
-                    self._trimming.release()
+                idle = [c for c in pool.queue if c is not None]
+            if len(idle) > keepalive:
+                self._vi_reap_scheduled = True
+                _REAPER.schedule(self, getattr(idle[0], "_vi_idle_since", 0.0) + IDLE_GRACE)
+
+        def _vi_reap(self) -> None:
+            """Close the idle connections beyond the cap that have been unused long enough."""
+            self._vi_reap_scheduled = False
+            pool = self.pool
+            if pool is None:
+                return
+            now = time.monotonic()
+            victims = []
+            with pool.mutex:
+                slots = pool.queue  # LIFO: the lowest connections are the stalest
+                idle = [i for i, c in enumerate(slots) if c is not None]
+                extra = idle[: max(0, len(idle) - keepalive)]
+                next_due = None
+                for i in extra:
+                    since = getattr(slots[i], "_vi_idle_since", 0.0)
+                    if now - since >= IDLE_GRACE:
+                        victims.append(slots[i])
+                        slots[i] = None  # its slot stays, so the pool can reconnect
+                    elif next_due is None or since + IDLE_GRACE < next_due:
+                        next_due = since + IDLE_GRACE
+                if next_due is not None:
+                    self._vi_reap_scheduled = True
+            for conn in victims:
+                conn.close()
+            if next_due is not None:
+                _REAPER.schedule(self, next_due)
 
         def close(self) -> None:
             # Threads blocked waiting for a free connection would otherwise sleep until the
             # pool timeout; hand each a None slot so they wake up and see the pool is closed.
             pool = self.pool
+            _REAPER.cancel(self)
             super().close()
             if pool is not None:
                 _wake(pool, 1)  # each woken waiter wakes the next (see _get_conn)
