@@ -1,7 +1,6 @@
 """The remaining endpoints of PROTOCOL §6.1/§6.2 on the local Vi API: shapes, relations, paging,
 400/404 paths and DELETE conventions (every test runs over sockets and in-process)."""
 
-import time
 from urllib.parse import quote
 
 import pytest
@@ -450,12 +449,10 @@ def test_every_new_list_endpoint_returns_items_and_pages(api):
         assert items(api, url)
 
 
-def test_bulk_seeding_is_cheap_and_listable():
+def test_bulk_seeding_is_listable():
     server = LocalViServer(datasets=1, assets_per_dataset=0, runs=0)
     dataset_id = server.store.seed_demo("org-x", datasets=1, assets_per_dataset=0, runs=0)[0]
-    started = time.perf_counter()
     added = server.store.add_assets("org-x", dataset_id, 10000)
-    assert time.perf_counter() - started < 10  # a sanity bound only; benchmarks measure speed
     assert len(added) == len(set(added)) == 10000
     page = server.store.list_assets("org-x", dataset_id, 0, 1000)
     assert len(page.items) == 1000 and page.has_more
