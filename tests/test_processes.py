@@ -4,6 +4,9 @@ import multiprocessing
 import os
 import pickle
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import spawn_worker
@@ -40,6 +43,58 @@ def test_forked_child_uses_its_own_pool(server, make_client):
     # ... and the parent's pooled connection is intact and still reused.
     assert [d.dataset_id for d in client.datasets.list().items] == expected
     assert server.stats.connections_opened == 2
+
+
+def _idle_connections(client):
+    adapter = client._requester._transport.session.get_adapter(client._requester.endpoint)
+    pools = [adapter.poolmanager.pools.get(key) for key in adapter.poolmanager.pools.keys()]
+    return sum(1 for pool in pools if pool is not None for conn in list(pool.pool.queue) if conn is not None)
+
+
+def _burst(client, size):
+    barrier = threading.Barrier(size)
+
+    def work(_):
+        barrier.wait(5)
+        return client.organizations.get()
+
+    with ThreadPoolExecutor(max_workers=size) as pool:
+        list(pool.map(work, range(size)))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_idle_connections_are_trimmed_on_both_sides_of_a_fork(server, make_client):
+    # The parent forks while its idle-connection reaper has work pending; the child must not
+    # inherit that state (a thread that does not exist there, a lock it may never get back).
+    client = make_client(max_connections=4, max_keepalive_connections=1)
+    server.faults.latency = 0.05
+    _burst(client, 4)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            os.close(read_end)
+            _burst(client, 4)
+            deadline = time.monotonic() + 10
+            while _idle_connections(client) > 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            os.write(write_end, ("idle=%d" % _idle_connections(client)).encode())
+            code = 0
+        except BaseException as err:
+            os.write(write_end, ("error: %r" % err).encode()[:500])
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as fh:
+        message = fh.read().decode()
+    _, status = os.waitpid(pid, 0)
+    assert message == "idle=1" and os.WEXITSTATUS(status) == 0
+    deadline = time.monotonic() + 10
+    while _idle_connections(client) > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _idle_connections(client) == 1
+    assert client.organizations.get().organization_id == server.organization_id
 
 
 def test_spawned_process_uses_a_pickled_client(server, make_client, monkeypatch):

@@ -22,7 +22,11 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ClosedPoolError, EmptyPoolError
 from urllib3.util.retry import Retry
 
+from ..logging import get_logger
+
 __all__ = ["PoolTimeout", "PooledAdapter"]
+
+_log = get_logger()
 
 
 _FULL_POOL = getattr(urllib3_exceptions, "FullPoolError", ())  # urllib3 2.x only
@@ -61,9 +65,12 @@ class _IdleReaper:
         self._due: "Dict[weakref.ref[Any], float]" = {}
         self._thread: Optional[threading.Thread] = None
 
-    def schedule(self, pool: Any, when: float) -> None:
+    def _check_fork(self) -> None:
         if self._pid != os.getpid():
-            self._reset()  # forked: the parent's thread and lock are not ours
+            self._reset()  # forked: the parent's thread, lock and pools are not ours
+
+    def schedule(self, pool: Any, when: float) -> None:
+        self._check_fork()
         with self._cond:
             ref = weakref.ref(pool)
             due = self._due.get(ref)
@@ -77,6 +84,7 @@ class _IdleReaper:
                 self._cond.notify()
 
     def cancel(self, pool: Any) -> None:
+        self._check_fork()
         with self._cond:
             if self._due.pop(weakref.ref(pool), None) is not None:
                 self._cond.notify()
@@ -96,8 +104,12 @@ class _IdleReaper:
                     del self._due[ref]
             for ref in ready:
                 pool = ref()
-                if pool is not None:
+                if pool is None:
+                    continue
+                try:
                     pool._vi_reap()
+                except Exception:  # a failing close must not end reaping for every pool
+                    _log.debug("closing idle connections failed", exc_info=True)
 
 
 _REAPER = _IdleReaper()
