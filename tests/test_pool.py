@@ -102,6 +102,30 @@ def test_a_pause_between_bursts_does_not_reconnect(server, make_client):
     assert server.stats.connections_opened == opened
 
 
+def test_extras_unused_for_long_are_closed_even_while_the_pool_stays_busy(server, make_client, monkeypatch):
+    from vi.transport import adapter
+
+    monkeypatch.setattr(adapter, "IDLE_GRACE", 60.0)  # the pool never counts as quiet here
+    monkeypatch.setattr(adapter, "BUSY_IDLE_TIMEOUT", 0.3)
+    client = make_client(max_connections=8, max_keepalive_connections=2)
+    server.faults.latency = 0.05
+    barrier = threading.Barrier(8)
+
+    def work(_):
+        barrier.wait(5)
+        return client.organizations.get()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(work, range(8)))
+    assert server.stats.connections_open >= 3
+    server.faults.latency = 0
+    deadline = time.monotonic() + 10
+    while server.stats.connections_open > 3 and time.monotonic() < deadline:
+        client.organizations.get()  # one thread keeps the pool busy, on one connection
+        time.sleep(0.05)
+    assert server.stats.connections_open <= 3  # the cap of 2 idle, plus the one in use
+
+
 def test_bad_limits_rejected():
     for kwargs in ({"max_connections": 0}, {"max_keepalive_connections": -1}, {"max_connections": "8"},
                    {"max_connections": True}, {"max_keepalive_connections": 1.5}):

@@ -31,8 +31,11 @@ _log = get_logger()
 
 _FULL_POOL = getattr(urllib3_exceptions, "FullPoolError", ())  # urllib3 2.x only
 
-#: seconds an idle connection beyond max_keepalive_connections is kept while the pool is busy
+#: seconds a pool must go without returned connections before idle ones beyond
+#: max_keepalive_connections are closed
 IDLE_GRACE = 2.0
+#: seconds an idle connection beyond max_keepalive_connections is kept while the pool stays busy
+BUSY_IDLE_TIMEOUT = 30.0
 
 
 class PoolTimeout(Timeout):
@@ -48,13 +51,15 @@ def _wake(pool: "queue.Queue[Any]", count: int) -> None:
 
 
 class _IdleReaper:
-    """Closes idle connections beyond a pool's keep-alive cap once they have been unused for
-    ``IDLE_GRACE`` seconds, including after the last request of a burst, when no caller is left
-    to notice. One daemon thread per process, alive only while some pool holds such extras.
+    """Closes idle connections beyond a pool's keep-alive cap once the pool has gone quiet
+    (``IDLE_GRACE``), including after the last request of a burst, when no caller is left to
+    notice. One daemon thread per process, alive only while some pool holds such extras.
 
     Closing them the moment the pool looks quiet is wrong on a busy machine: 32 threads sharing
     a pool can all be decoding at once for an instant, and trimming then means reconnecting a
-    millisecond later. Idle *time* is what tells a finished burst from a pause within one."""
+    millisecond later. Nor is a connection's own idle time enough while the load goes on: with
+    demand swinging between 28 and 32 threads, the 32nd connection sits unused for seconds and
+    is needed again. So while the pool is busy an extra is kept for ``BUSY_IDLE_TIMEOUT``."""
 
     def __init__(self) -> None:
         self._reset()
@@ -120,6 +125,7 @@ def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._vi_reap_scheduled = False
+            self._vi_last_active = time.monotonic()
 
         def _get_conn(self, timeout: Optional[float] = None) -> Any:
             waiting_on = self.pool
@@ -135,13 +141,16 @@ def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: 
             return conn
 
         def _put_conn(self, conn: Any) -> None:
-            # Idle connections are capped at ``keepalive``, but only once they are really idle:
-            # under sustained load a returned connection is picked up again moments later, and
-            # closing it because the cap is exceeded for an instant would only churn connections
-            # (one new connection per request). So a connection beyond the cap is closed by the
-            # reaper once it has sat unused for IDLE_GRACE seconds.
+            # Idle connections are capped at ``keepalive``, but not the instant the cap is
+            # exceeded: under sustained load a returned connection is picked up again moments
+            # later, and closing it would only churn connections (one new connection per
+            # request). The reaper closes the extras once the pool has been quiet for
+            # IDLE_GRACE seconds, or once an extra has sat unused for BUSY_IDLE_TIMEOUT seconds
+            # while the pool stayed busy.
+            now = time.monotonic()
+            self._vi_last_active = now
             if conn is not None:
-                conn._vi_idle_since = time.monotonic()
+                conn._vi_idle_since = now
             try:
                 super()._put_conn(conn)
             except _FULL_POOL:
@@ -156,29 +165,32 @@ def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: 
             with pool.mutex:
                 idle = [c for c in pool.queue if c is not None]
             if len(idle) > keepalive:
+                stalest = getattr(idle[0], "_vi_idle_since", now)  # LIFO: the lowest one
                 self._vi_reap_scheduled = True
-                _REAPER.schedule(self, getattr(idle[0], "_vi_idle_since", 0.0) + IDLE_GRACE)
+                _REAPER.schedule(self, min(now + IDLE_GRACE, stalest + BUSY_IDLE_TIMEOUT))
 
         def _vi_reap(self) -> None:
-            """Close the idle connections beyond the cap that have been unused long enough."""
+            """Close the idle connections beyond the cap if the pool has gone quiet, or those
+            unused for long if it has not; ask to be called again while extras remain."""
             self._vi_reap_scheduled = False
             pool = self.pool
             if pool is None:
                 return
             now = time.monotonic()
+            quiet_at = self._vi_last_active + IDLE_GRACE
             victims = []
+            next_due = None
             with pool.mutex:
                 slots = pool.queue  # LIFO: the lowest connections are the stalest
                 idle = [i for i, c in enumerate(slots) if c is not None]
-                extra = idle[: max(0, len(idle) - keepalive)]
-                next_due = None
-                for i in extra:
-                    since = getattr(slots[i], "_vi_idle_since", 0.0)
-                    if now - since >= IDLE_GRACE:
+                for i in idle[: max(0, len(idle) - keepalive)]:
+                    stale_at = getattr(slots[i], "_vi_idle_since", 0.0) + BUSY_IDLE_TIMEOUT
+                    if now >= quiet_at or now >= stale_at:
                         victims.append(slots[i])
                         slots[i] = None  # its slot stays, so the pool can reconnect
-                    elif next_due is None or since + IDLE_GRACE < next_due:
-                        next_due = since + IDLE_GRACE
+                    else:
+                        due = min(quiet_at, stale_at)
+                        next_due = due if next_due is None else min(next_due, due)
                 if next_due is not None:
                     self._vi_reap_scheduled = True
             for conn in victims:
