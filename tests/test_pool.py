@@ -5,6 +5,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from bursts import burst
 from requests.adapters import BaseAdapter
 
 import vi
@@ -67,14 +68,7 @@ def test_waiting_past_the_pool_timeout_raises_a_clear_timeout(server, make_clien
 def test_keepalive_bounds_idle_connections(server, make_client):
     client = make_client(max_connections=8, max_keepalive_connections=2)
     server.faults.latency = 0.05
-    barrier = threading.Barrier(8)
-
-    def work(_):
-        barrier.wait(5)
-        return client.organizations.get()
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(work, range(8)))
+    burst(client, 8)
     assert server.stats.max_connections_open >= 3  # there really was concurrency
     deadline = time.monotonic() + 5
     while server.stats.connections_open > 2 and time.monotonic() < deadline:
@@ -87,18 +81,11 @@ def test_a_pause_between_bursts_does_not_reconnect(server, make_client):
     # the end of the load: closing the extras then would mean reconnecting moments later.
     client = make_client(max_connections=8, max_keepalive_connections=2)
     server.faults.latency = 0.05
-    barrier = threading.Barrier(8)
-
-    def work(_):
-        barrier.wait(5)
-        return client.organizations.get()
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(work, range(8)))
-        opened = server.stats.connections_opened
-        assert opened >= 3  # there really was concurrency
-        assert server.stats.connections_open == opened  # nothing trimmed the moment all were idle
-        list(pool.map(work, range(8)))
+    burst(client, 8)
+    opened = server.stats.connections_opened
+    assert opened >= 3  # there really was concurrency
+    assert server.stats.connections_open == opened  # nothing trimmed the moment all were idle
+    burst(client, 8)
     assert server.stats.connections_opened == opened
 
 
@@ -109,14 +96,7 @@ def test_extras_unused_for_long_are_closed_even_while_the_pool_stays_busy(server
     monkeypatch.setattr(adapter, "BUSY_IDLE_TIMEOUT", 0.3)
     client = make_client(max_connections=8, max_keepalive_connections=2)
     server.faults.latency = 0.05
-    barrier = threading.Barrier(8)
-
-    def work(_):
-        barrier.wait(5)
-        return client.organizations.get()
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(work, range(8)))
+    burst(client, 8)
     assert server.stats.connections_open >= 3
     server.faults.latency = 0
     deadline = time.monotonic() + 10

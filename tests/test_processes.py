@@ -4,12 +4,11 @@ import multiprocessing
 import os
 import pickle
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import spawn_worker
+from bursts import burst
 
 import vi
 
@@ -51,31 +50,20 @@ def _idle_connections(client):
     return sum(1 for pool in pools if pool is not None for conn in list(pool.pool.queue) if conn is not None)
 
 
-def _burst(client, size):
-    barrier = threading.Barrier(size)
-
-    def work(_):
-        barrier.wait(5)
-        return client.organizations.get()
-
-    with ThreadPoolExecutor(max_workers=size) as pool:
-        list(pool.map(work, range(size)))
-
-
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_idle_connections_are_trimmed_on_both_sides_of_a_fork(server, make_client):
     # The parent forks while its idle-connection reaper has work pending; the child must not
     # inherit that state (a thread that does not exist there, a lock it may never get back).
     client = make_client(max_connections=4, max_keepalive_connections=1)
     server.faults.latency = 0.05
-    _burst(client, 4)
+    burst(client, 4)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
         code = 1
         try:
             os.close(read_end)
-            _burst(client, 4)
+            burst(client, 4)
             deadline = time.monotonic() + 10
             while _idle_connections(client) > 1 and time.monotonic() < deadline:
                 time.sleep(0.05)
