@@ -65,6 +65,10 @@ def test_waiting_past_the_pool_timeout_raises_a_clear_timeout(server, make_clien
     assert info.value.attempts == 1  # waiting again would not help: not retried
 
 
+def _reaper_threads():
+    return [t for t in threading.enumerate() if t.name == "vi-idle-reaper"]
+
+
 def test_keepalive_bounds_idle_connections(server, make_client):
     client = make_client(max_connections=8, max_keepalive_connections=2)
     server.faults.latency = 0.05
@@ -74,6 +78,11 @@ def test_keepalive_bounds_idle_connections(server, make_client):
     while server.stats.connections_open > 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert server.stats.connections_open <= 2
+    # The thread that closed them lives only while there is something to close.
+    while _reaper_threads() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _reaper_threads() == []
+    assert client.organizations.get().organization_id == server.organization_id
 
 
 def test_a_pause_between_bursts_does_not_reconnect(server, make_client):
