@@ -11,6 +11,7 @@
 Only the standard library is used here: the orchestrator runs on whatever python starts it.
 Every step is idempotent; a ``.complete`` marker says a venv finished building.
 """
+
 from __future__ import annotations
 
 import configparser
@@ -48,24 +49,31 @@ def log(message: str) -> None:
     print("[bench] " + message, file=sys.stderr, flush=True)
 
 
-def run(cmd: List[str], *, timeout: float = INSTALL_TIMEOUT, env: Optional[Dict[str, str]] = None,
-        what: str = "") -> str:
+def run(
+    cmd: List[str], *, timeout: float = INSTALL_TIMEOUT, env: Optional[Dict[str, str]] = None, what: str = ""
+) -> str:
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired:
         raise RuntimeError("%s timed out after %ss: %s" % (what or cmd[0], timeout, cmd)) from None
     if done.returncode != 0:
-        raise RuntimeError("%s failed (exit %d): %s\n%s\n%s" % (
-            what or cmd[0], done.returncode, " ".join(cmd), done.stdout[-3000:], done.stderr[-3000:]))
+        raise RuntimeError(
+            "%s failed (exit %d): %s\n%s\n%s"
+            % (what or cmd[0], done.returncode, " ".join(cmd), done.stdout[-3000:], done.stderr[-3000:])
+        )
     return done.stdout
 
 
 def clean_env(**extra: str) -> Dict[str, str]:
     """The environment minus anything that could point a python at this repository (or a venv)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTHON", "DATATURE_VI_", "VI_", "PIP_REQUIRE_VIRTUALENV"))
-           and k not in ("VIRTUAL_ENV", "__PYVENV_LAUNCHER__", "CONDA_PREFIX", "TOX_ENV_DIR")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTHON", "DATATURE_VI_", "VI_", "PIP_REQUIRE_VIRTUALENV"))
+        and k not in ("VIRTUAL_ENV", "__PYVENV_LAUNCHER__", "CONDA_PREFIX", "TOX_ENV_DIR")
+    }
     env.update(extra)
     return env
 
@@ -80,12 +88,16 @@ def _create_venv(venv: Path, packages: List[str]) -> None:
     env = clean_env(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
     try:
         import virtualenv  # noqa: F401  (ships its own pip: no ensurepip needed)
+
         create = [sys.executable, "-m", "virtualenv", "--quiet", "--no-periodic-update", str(venv)]
     except ImportError:
         create = [sys.executable, "-m", "venv", str(venv)]
     run(create, env=env, what="creating " + venv.name)
-    run([str(venv_python(venv)), "-m", "pip", "install", "--quiet"] + packages, env=env,
-        what="pip install into " + venv.name)
+    run(
+        [str(venv_python(venv)), "-m", "pip", "install", "--quiet"] + packages,
+        env=env,
+        what="pip install into " + venv.name,
+    )
 
 
 def _usable(python: Path, check: str) -> bool:
@@ -111,8 +123,13 @@ def ensure_bench_venv() -> Path:
     reqs = our_requirements() + BENCH_EXTRAS
     marker = venv / ".complete"
     want = json.dumps(reqs)
-    if marker.exists() and marker.read_text() == want and _usable(
-            venv_python(venv), "import requests, urllib3, marshmallow, tenacity, matplotlib, pyinstrument"):
+    if (
+        marker.exists()
+        and marker.read_text() == want
+        and _usable(
+            venv_python(venv), "import requests, urllib3, marshmallow, tenacity, matplotlib, pyinstrument"
+        )
+    ):
         return venv_python(venv)
     log("building %s (%s) ..." % (venv.name, ", ".join(reqs)))
     _create_venv(venv, reqs)
@@ -122,13 +139,17 @@ def ensure_bench_venv() -> Path:
 
 def ensure_official_venv() -> Path:
     if sys.version_info < (3, 10):
-        raise SystemExit("%s %s needs Python >= 3.10; run the benchmarks with a newer python"
-                         % (OFFICIAL_PACKAGE, OFFICIAL_VERSION))
+        raise SystemExit(
+            "%s %s needs Python >= 3.10; run the benchmarks with a newer python"
+            % (OFFICIAL_PACKAGE, OFFICIAL_VERSION)
+        )
     venv = CACHE / ("venv-official-%s-py%d%d" % ((OFFICIAL_VERSION,) + sys.version_info[:2]))
     marker = venv / ".complete"
-    check = ("import importlib.metadata as m, sys, vi, msgspec; "
-             "assert m.version(%r) == %r; assert vi.__file__.startswith(sys.prefix)"
-             % (OFFICIAL_PACKAGE, OFFICIAL_VERSION))
+    check = (
+        "import importlib.metadata as m, sys, vi, msgspec; "
+        "assert m.version(%r) == %r; assert vi.__file__.startswith(sys.prefix)"
+        % (OFFICIAL_PACKAGE, OFFICIAL_VERSION)
+    )
     if marker.exists() and _usable(venv_python(venv), check):
         return venv_python(venv)
     log("building %s (pip install %s==%s) ..." % (venv.name, OFFICIAL_PACKAGE, OFFICIAL_VERSION))
@@ -170,8 +191,11 @@ def ensure_nginx() -> str:
         for package in ("nginx-light", "nginx"):
             log("apt-get install -y %s ..." % package)
             try:
-                run(["apt-get", "install", "-y", "--no-install-recommends", package], env=env,
-                    what="apt-get install " + package)
+                run(
+                    ["apt-get", "install", "-y", "--no-install-recommends", package],
+                    env=env,
+                    what="apt-get install " + package,
+                )
             except RuntimeError as exc:
                 errors.append(str(exc))
                 continue
@@ -219,8 +243,11 @@ def asset_items(count: int, start: int = 0) -> List[dict]:
 
 def asset_page(index: int) -> dict:
     nxt = "p%d" % (index + 1) if index + 1 < ASSET_PAGES else None
-    return {"items": asset_items(ASSETS_PER_PAGE, index * ASSETS_PER_PAGE), "nextPage": nxt,
-            "prevPage": "p%d" % (index - 1) if index else None}
+    return {
+        "items": asset_items(ASSETS_PER_PAGE, index * ASSETS_PER_PAGE),
+        "nextPage": nxt,
+        "prevPage": "p%d" % (index - 1) if index else None,
+    }
 
 
 def write_static_site() -> Path:
@@ -229,8 +256,12 @@ def write_static_site() -> Path:
     (www / "assets").mkdir(parents=True, exist_ok=True)
     composite = "%s_%s" % (ORG, DSID)
     dataset = _fixture("datasets-get.json")
-    dataset.update(datasetId=composite, workspaceId=ORG, owner=ORG,
-                   selfLink="/workspaces/%s/datasets/%s" % (ORG, composite))
+    dataset.update(
+        datasetId=composite,
+        workspaceId=ORG,
+        owner=ORG,
+        selfLink="/workspaces/%s/datasets/%s" % (ORG, composite),
+    )
     dataset["statistic"]["assetTotal"] = ASSET_PAGES * ASSETS_PER_PAGE
     files = {
         "dataset.json": dataset,

@@ -3,6 +3,7 @@
 Every ratio is the median of per-round ratios: round r of client A is compared with round r of
 the baseline, which ran next to it (interleaved), so slow drift of a noisy machine cancels out.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,15 +27,24 @@ def _paired(a: List[float], b: List[float], fn: Any) -> float:
     return _median([fn(x, y) for x, y in zip(a, b) if x and y])
 
 
-def _target(ident: str, what: str, value: float, limit: float, higher_is_better: bool, unit: str,
-            fmt: str = "%.2f") -> Dict[str, Any]:
+def _target(
+    ident: str, what: str, value: float, limit: float, higher_is_better: bool, unit: str, fmt: str = "%.2f"
+) -> Dict[str, Any]:
     met = (value >= limit) if higher_is_better else (value <= limit)
     if math.isnan(value):
         met = False
     margin = (value - limit) if higher_is_better else (limit - value)
-    return {"id": ident, "what": what, "value": value, "limit": limit, "unit": unit, "met": met,
-            "higher_is_better": higher_is_better, "margin": margin,
-            "text": "%s %s %s%s" % (fmt % value + unit, ">=" if higher_is_better else "<=", fmt % limit, unit)}
+    return {
+        "id": ident,
+        "what": what,
+        "value": value,
+        "limit": limit,
+        "unit": unit,
+        "met": met,
+        "higher_is_better": higher_is_better,
+        "margin": margin,
+        "text": "%s %s %s%s" % (fmt % value + unit, ">=" if higher_is_better else "<=", fmt % limit, unit),
+    }
 
 
 def summarise(raw: Dict[str, Any], info: Dict[str, Any]) -> Dict[str, Any]:
@@ -43,7 +53,9 @@ def summarise(raw: Dict[str, Any], info: Dict[str, Any]) -> Dict[str, Any]:
 
     for name, r in raw.items():
         for client, error in (r.get("failures") or {}).items():
-            checks.append({"what": "scenario %s: %s ran" % (name, client), "ok": False, "detail": error[-300:]})
+            checks.append(
+                {"what": "scenario %s: %s ran" % (name, client), "ok": False, "detail": error[-300:]}
+            )
 
     if "get" in raw:
         r = raw["get"]
@@ -51,61 +63,137 @@ def summarise(raw: Dict[str, Any], info: Dict[str, Any]) -> Dict[str, Any]:
         s: Dict[str, Any] = {"unit": "us/call", "clients": {}}
         for c in r["clients"]:
             med = _median(spc[c])
-            s["clients"][c] = {"rounds_us": [v * 1e6 for v in spc[c]], "median_us": med * 1e6,
-                               "per_second": 1.0 / med,
-                               "vs_ours": _paired(spc["ours"], spc[c], lambda o, x: x / o)}
+            s["clients"][c] = {
+                "rounds_us": [v * 1e6 for v in spc[c]],
+                "median_us": med * 1e6,
+                "per_second": 1.0 / med,
+                "vs_ours": _paired(spc["ours"], spc[c], lambda o, x: x / o),
+            }
         s["throughput_vs_official"] = _paired(spc["ours"], spc["official"], lambda o, b: b / o)
         s["throughput_vs_official_quiet"] = _paired(spc["ours"], spc["official-quiet"], lambda o, b: b / o)
         s["overhead_vs_requests"] = _paired(spc["ours"], spc["requests"], lambda o, b: o / b - 1.0)
         s["overhead_vs_urllib3"] = _paired(spc["ours"], spc["urllib3"], lambda o, b: o / b - 1.0)
         scen["get"] = s
-        targets.append(_target("1a", "datasets.get throughput vs official (1 thread, nginx)",
-                               s["throughput_vs_official"], 1.0, True, "x"))
-        targets.append(_target("1b", "datasets.get cost over requests.Session.get + json.loads",
-                               100 * s["overhead_vs_requests"], 15.0, False, " %", "%.1f"))
-        checks.append({"what": "scenario 1: every client decoded the same dataset name",
-                       "ok": len(r["names"]) == 1, "detail": r["names"]})
+        targets.append(
+            _target(
+                "1a",
+                "datasets.get throughput vs official (1 thread, nginx)",
+                s["throughput_vs_official"],
+                1.0,
+                True,
+                "x",
+            )
+        )
+        targets.append(
+            _target(
+                "1b",
+                "datasets.get cost over requests.Session.get + json.loads",
+                100 * s["overhead_vs_requests"],
+                15.0,
+                False,
+                " %",
+                "%.1f",
+            )
+        )
+        checks.append(
+            {
+                "what": "scenario 1: every client decoded the same dataset name",
+                "ok": len(r["names"]) == 1,
+                "detail": r["names"],
+            }
+        )
 
     if "decode" in raw:
         r = raw["decode"]
         spp = {c: [x["seconds_per_page"] for x in r["rounds"][c]] for c in r["clients"]}
         s = {"unit": "us/page", "body_bytes": r["body_bytes"], "clients": {}}
         for c in r["clients"]:
-            s["clients"][c] = {"rounds_us": [v * 1e6 for v in spp[c]], "median_us": _median(spp[c]) * 1e6,
-                               "vs_json": _paired(spp["json"], spp[c], lambda j, x: x / j)}
+            s["clients"][c] = {
+                "rounds_us": [v * 1e6 for v in spp[c]],
+                "median_us": _median(spp[c]) * 1e6,
+                "vs_json": _paired(spp["json"], spp[c], lambda j, x: x / j),
+            }
         scen["decode"] = s
-        targets.append(_target("2", "decode a 100-asset page into models vs json.loads",
-                               s["clients"]["ours"]["vs_json"], 3.0, False, "x"))
-        checks.append({"what": "scenario 2: every decoder saw the same items", "ok": len(r["decoded"]) == 1,
-                       "detail": r["decoded"]})
+        targets.append(
+            _target(
+                "2",
+                "decode a 100-asset page into models vs json.loads",
+                s["clients"]["ours"]["vs_json"],
+                3.0,
+                False,
+                "x",
+            )
+        )
+        checks.append(
+            {
+                "what": "scenario 2: every decoder saw the same items",
+                "ok": len(r["decoded"]) == 1,
+                "detail": r["decoded"],
+            }
+        )
 
     if "threads" in raw:
         r = raw["threads"]
         tput = {c: [x["throughput"] for x in r["rounds"][c]] for c in r["clients"]}
         conns = {c: [x["server"]["connections_opened"] for x in r["rounds"][c]] for c in r["clients"]}
-        s = {"unit": "req/s", "threads": r["threads"], "requests": r["requests"], "latency": r["latency"],
-             "ideal_per_second": r["threads"] / r["latency"], "clients": {}}
+        s = {
+            "unit": "req/s",
+            "threads": r["threads"],
+            "requests": r["requests"],
+            "latency": r["latency"],
+            "ideal_per_second": r["threads"] / r["latency"],
+            "clients": {},
+        }
         for c in r["clients"]:
-            s["clients"][c] = {"rounds": tput[c], "median": _median(tput[c]),
-                               "vs_ours": _paired(tput["ours"], tput[c], lambda o, x: x / o),
-                               "connections": conns[c], "max_connections": max(conns[c], default=-1),
-                               "errors": sum(x["error_count"] for x in r["rounds"][c]),
-                               "first_errors": [e for x in r["rounds"][c] for e in x["errors"]][:3]}
+            s["clients"][c] = {
+                "rounds": tput[c],
+                "median": _median(tput[c]),
+                "vs_ours": _paired(tput["ours"], tput[c], lambda o, x: x / o),
+                "connections": conns[c],
+                "max_connections": max(conns[c], default=-1),
+                "errors": sum(x["error_count"] for x in r["rounds"][c]),
+                "first_errors": [e for x in r["rounds"][c] for e in x["errors"]][:3],
+            }
         s["throughput_vs_official"] = _paired(tput["ours"], tput["official"], lambda o, b: o / b)
         s["throughput_vs_official_quiet"] = _paired(tput["ours"], tput["official-quiet"], lambda o, b: o / b)
         scen["threads"] = s
-        targets.append(_target("3a", "%d threads, one client, %d ms server: throughput vs official"
-                               % (r["threads"], round(1000 * r["latency"])), s["throughput_vs_official"],
-                               1.2, True, "x"))
-        targets.append(_target("3b", "%d threads: TCP connections opened (worst round)" % r["threads"],
-                               float(s["clients"]["ours"]["max_connections"]), float(r["threads"]), False, "",
-                               "%.0f"))
-        complete = all(x["requests"] == r["requests"] and x["error_count"] == 0
-                       for runs in r["rounds"].values() for x in runs)
-        checks.append({"what": "scenario 3: every client completed every request without errors, same data",
-                       "ok": complete and len(r["names"]) == 1,
-                       "detail": {c: s["clients"][c]["first_errors"] for c in r["clients"]
-                                  if s["clients"][c]["errors"]} or r["names"]})
+        targets.append(
+            _target(
+                "3a",
+                "%d threads, one client, %d ms server: throughput vs official"
+                % (r["threads"], round(1000 * r["latency"])),
+                s["throughput_vs_official"],
+                1.2,
+                True,
+                "x",
+            )
+        )
+        targets.append(
+            _target(
+                "3b",
+                "%d threads: TCP connections opened (worst round)" % r["threads"],
+                float(s["clients"]["ours"]["max_connections"]),
+                float(r["threads"]),
+                False,
+                "",
+                "%.0f",
+            )
+        )
+        complete = all(
+            x["requests"] == r["requests"] and x["error_count"] == 0
+            for runs in r["rounds"].values()
+            for x in runs
+        )
+        checks.append(
+            {
+                "what": "scenario 3: every client completed every request without errors, same data",
+                "ok": complete and len(r["names"]) == 1,
+                "detail": {
+                    c: s["clients"][c]["first_errors"] for c in r["clients"] if s["clients"][c]["errors"]
+                }
+                or r["names"],
+            }
+        )
 
     if "memory" in raw:
         r = raw["memory"]
@@ -114,19 +202,43 @@ def summarise(raw: Dict[str, Any], info: Dict[str, Any]) -> Dict[str, Any]:
         page = names[0]
         s = {"unit": "MiB", "page_size": r["page_size"], "seed_seconds": r.get("seed_seconds"), "walks": {}}
         for n in names:
-            s["walks"][n] = {"growth_mib": [g / MiB for g in growth[n]], "median_growth_mib": _median(growth[n]) / MiB,
-                             "pages_worth": _paired(growth[page], growth[n], lambda p, x: x / p),
-                             "seconds": _median([x["seconds"] for x in r["rounds"][n]]),
-                             "exact_peak": all(x["exact_peak"] for x in r["rounds"][n])}
+            s["walks"][n] = {
+                "growth_mib": [g / MiB for g in growth[n]],
+                "median_growth_mib": _median(growth[n]) / MiB,
+                "pages_worth": _paired(growth[page], growth[n], lambda p, x: x / p),
+                "seconds": _median([x["seconds"] for x in r["rounds"][n]]),
+                "exact_peak": all(x["exact_peak"] for x in r["rounds"][n]),
+            }
         scen["memory"] = s
         longest, ten = names[-1], (names[1] if len(names) > 2 else names[-1])
-        targets.append(_target("4a", "peak RSS growth walking %s assets, in pages' worth (1 page = %s assets)"
-                               % (longest, page), s["walks"][longest]["pages_worth"], 2.0, False, "x"))
-        targets.append(_target("4b", "peak RSS growth walking %s assets, in pages' worth" % ten,
-                               s["walks"][ten]["pages_worth"], 2.0, False, "x"))
+        targets.append(
+            _target(
+                "4a",
+                "peak RSS growth walking %s assets, in pages' worth (1 page = %s assets)" % (longest, page),
+                s["walks"][longest]["pages_worth"],
+                2.0,
+                False,
+                "x",
+            )
+        )
+        targets.append(
+            _target(
+                "4b",
+                "peak RSS growth walking %s assets, in pages' worth" % ten,
+                s["walks"][ten]["pages_worth"],
+                2.0,
+                False,
+                "x",
+            )
+        )
         ok = all(x["assets"] == int(n) for n in names for x in r["rounds"][n])
-        checks.append({"what": "scenario 4: every walk yielded exactly the asked number of assets", "ok": ok,
-                       "detail": {n: sorted({x["assets"] for x in r["rounds"][n]}) for n in names}})
+        checks.append(
+            {
+                "what": "scenario 4: every walk yielded exactly the asked number of assets",
+                "ok": ok,
+                "detail": {n: sorted({x["assets"] for x in r["rounds"][n]}) for n in names},
+            }
+        )
 
     if "import" in raw:
         r = raw["import"]
@@ -135,12 +247,23 @@ def summarise(raw: Dict[str, Any], info: Dict[str, Any]) -> Dict[str, Any]:
         for c in r["clients"]:
             s["clients"][c] = {"rounds_ms": [v * 1e3 for v in secs[c]], "median_ms": _median(secs[c]) * 1e3}
         s["ours_vs_official"] = _paired(secs["official"], secs["ours"], lambda o, x: x / o)
-        s["ours_net_ms"] = s["clients"]["ours"]["median_ms"] - s["clients"]["python (bench venv)"]["median_ms"]
-        s["official_net_ms"] = (s["clients"]["official"]["median_ms"]
-                                - s["clients"]["python (official venv)"]["median_ms"])
+        s["ours_net_ms"] = (
+            s["clients"]["ours"]["median_ms"] - s["clients"]["python (bench venv)"]["median_ms"]
+        )
+        s["official_net_ms"] = (
+            s["clients"]["official"]["median_ms"] - s["clients"]["python (official venv)"]["median_ms"]
+        )
         scen["import"] = s
-        targets.append(_target("5", "python -c 'import vi' (fresh process) vs official", s["ours_vs_official"],
-                               1.0, False, "x"))
+        targets.append(
+            _target(
+                "5",
+                "python -c 'import vi' (fresh process) vs official",
+                s["ours_vs_official"],
+                1.0,
+                False,
+                "x",
+            )
+        )
     return out
 
 
@@ -167,8 +290,16 @@ def table(results: Dict[str, Any]) -> str:
     args = meta.get("args", {})
     lines: List[str] = []
     add = lines.append
-    add("vi benchmarks  %s  Python %s  %s CPUs  %s rounds%s" % (
-        meta["date"], meta["python"], meta["cpus"], args.get("rounds"), " (--quick)" if args.get("quick") else ""))
+    add(
+        "vi benchmarks  %s  Python %s  %s CPUs  %s rounds%s"
+        % (
+            meta["date"],
+            meta["python"],
+            meta["cpus"],
+            args.get("rounds"),
+            " (--quick)" if args.get("quick") else "",
+        )
+    )
     add("medians of rounds; ratios are medians of per-round ratios against a baseline of the same round")
     add("")
     w = 40
@@ -182,10 +313,14 @@ def table(results: Dict[str, Any]) -> str:
         row("", "us/call", "calls/s", "time vs vi")
         for c, v in s["clients"].items():
             row(LABELS.get(c, c), "%.0f" % v["median_us"], "%.0f" % v["per_second"], _fmt_ratio(v["vs_ours"]))
-        add("  -> vi throughput vs official: %s (vs official without file logging: %s)" % (
-            _fmt_ratio(s["throughput_vs_official"]), _fmt_ratio(s["throughput_vs_official_quiet"])))
-        add("  -> vi per-call cost over requests.Session.get + json.loads: %+.1f %%; over urllib3: %+.1f %%" % (
-            100 * s["overhead_vs_requests"], 100 * s["overhead_vs_urllib3"]))
+        add(
+            "  -> vi throughput vs official: %s (vs official without file logging: %s)"
+            % (_fmt_ratio(s["throughput_vs_official"]), _fmt_ratio(s["throughput_vs_official_quiet"]))
+        )
+        add(
+            "  -> vi per-call cost over requests.Session.get + json.loads: %+.1f %%; over urllib3: %+.1f %%"
+            % (100 * s["overhead_vs_requests"], 100 * s["overhead_vs_urllib3"])
+        )
         add("")
     if "decode" in sc:
         s = sc["decode"]
@@ -197,22 +332,37 @@ def table(results: Dict[str, Any]) -> str:
         add("")
     if "threads" in sc:
         s = sc["threads"]
-        add("3. %d threads sharing one client, %d requests, server with a fixed %d ms latency (ideal %.0f req/s)" % (
-            s["threads"], s["requests"], round(1000 * s["latency"]), s["ideal_per_second"]))
+        add(
+            "3. %d threads sharing one client, %d requests, server with a fixed %d ms latency (ideal %.0f req/s)"
+            % (s["threads"], s["requests"], round(1000 * s["latency"]), s["ideal_per_second"])
+        )
         row("", "req/s", "vs vi", "TCP conns")
         for c, v in s["clients"].items():
-            row(LABELS.get(c, c), "%.0f" % v["median"], _fmt_ratio(v["vs_ours"]),
-                "%d-%d" % (min(v["connections"]), max(v["connections"])) if v["connections"] else "-")
-        add("  -> vi throughput vs official: %s (vs official without file logging: %s)" % (
-            _fmt_ratio(s["throughput_vs_official"]), _fmt_ratio(s["throughput_vs_official_quiet"])))
+            row(
+                LABELS.get(c, c),
+                "%.0f" % v["median"],
+                _fmt_ratio(v["vs_ours"]),
+                "%d-%d" % (min(v["connections"]), max(v["connections"])) if v["connections"] else "-",
+            )
+        add(
+            "  -> vi throughput vs official: %s (vs official without file logging: %s)"
+            % (_fmt_ratio(s["throughput_vs_official"]), _fmt_ratio(s["throughput_vs_official_quiet"]))
+        )
         add("")
     if "memory" in sc:
         s = sc["memory"]
-        add("4. peak RSS growth while iterating assets (vi, pages of %d, LocalViServer, fresh process per walk)"
-            % s["page_size"])
+        add(
+            "4. peak RSS growth while iterating assets (vi, pages of %d, LocalViServer, fresh process per walk)"
+            % s["page_size"]
+        )
         row("", "MiB", "pages' worth", "seconds")
         for n, v in s["walks"].items():
-            row("%s assets" % n, "%.1f" % v["median_growth_mib"], _fmt_ratio(v["pages_worth"]), "%.1f" % v["seconds"])
+            row(
+                "%s assets" % n,
+                "%.1f" % v["median_growth_mib"],
+                _fmt_ratio(v["pages_worth"]),
+                "%.1f" % v["seconds"],
+            )
         add("")
     if "import" in sc:
         s = sc["import"]
@@ -225,16 +375,24 @@ def table(results: Dict[str, Any]) -> str:
         add("  -> vi vs official: %s" % _fmt_ratio(s["ours_vs_official"]))
         it = s.get("importtime") or {}
         if it.get("top_cumulative"):
-            add("  slowest imports under `import vi` (-X importtime, cumulative us): " + ", ".join(
-                "%s %d" % (m["module"], m["cumulative_us"]) for m in it["top_cumulative"][:6]))
+            add(
+                "  slowest imports under `import vi` (-X importtime, cumulative us): "
+                + ", ".join("%s %d" % (m["module"], m["cumulative_us"]) for m in it["top_cumulative"][:6])
+            )
         add("")
     add("Targets")
     for t in results["targets"]:
         verdict = "MET " if t["met"] else "MISS"
         add("  [%s] %-3s %s: %s" % (verdict, t["id"], t["what"], t["text"]))
     bad = [c for c in results["checks"] if not c["ok"]]
-    add("Same-data checks: %s" % ("all passed" if not bad else "FAILED: " + "; ".join(
-        "%s (%s)" % (c["what"], c["detail"]) for c in bad)))
+    add(
+        "Same-data checks: %s"
+        % (
+            "all passed"
+            if not bad
+            else "FAILED: " + "; ".join("%s (%s)" % (c["what"], c["detail"]) for c in bad)
+        )
+    )
     add("wall time %.0f s" % meta.get("wall_seconds", 0))
     return "\n".join(lines)
 
@@ -244,8 +402,13 @@ def table(results: Dict[str, Any]) -> str:
 
 def plot(python: Path, results_json: Path, png: Path) -> None:
     png.parent.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([str(python), str(_env.HERE / "workers" / "plot.py"), str(results_json), str(png)],
-                          capture_output=True, text=True, timeout=120, env=_env.clean_env(MPLBACKEND="Agg"))
+    done = subprocess.run(
+        [str(python), str(_env.HERE / "workers" / "plot.py"), str(results_json), str(png)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env.clean_env(MPLBACKEND="Agg"),
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])
 
@@ -258,35 +421,50 @@ def results_rst(results: Dict[str, Any], text: str) -> str:
     meta = results["meta"]
     rows = []
     for t in results["targets"]:
-        rows.append("   * - %s\n     - %s\n     - %s\n     - %s" % (
-            t["id"], t["what"].replace("*", r"\*"), t["text"].replace("*", r"\*"),
-            "met" if t["met"] else "**missed**"))
-    return "\n".join([
-        BEGIN,
-        "",
-        "Last run: %s, Python %s on %s, %s CPUs; %s; %s; %s." % (
-            meta["date"], meta["python"], meta["platform"], meta["cpus"], meta.get("bench_venv", ""),
-            meta.get("official", ""), meta.get("nginx", "").replace("nginx version: ", "")),
-        "",
-        ".. list-table:: Targets (ratios measured in the same run)",
-        "   :header-rows: 1",
-        "   :widths: 6 54 25 15",
-        "",
-        "   * - #\n     - what\n     - measured\n     - verdict",
-        "\n".join(rows),
-        "",
-        "The full table, as ``python benchmarks/run.py`` printed it:",
-        "",
-        ".. code-block:: text",
-        "",
-        "\n".join(("   " + line) if line else "" for line in text.splitlines()),
-        "",
-        ".. image:: _static/benchmarks.png",
-        "   :alt: bar charts of the five scenarios",
-        "   :width: 100%",
-        "",
-        END,
-    ])
+        rows.append(
+            "   * - %s\n     - %s\n     - %s\n     - %s"
+            % (
+                t["id"],
+                t["what"].replace("*", r"\*"),
+                t["text"].replace("*", r"\*"),
+                "met" if t["met"] else "**missed**",
+            )
+        )
+    return "\n".join(
+        [
+            BEGIN,
+            "",
+            "Last run: %s, Python %s on %s, %s CPUs; %s; %s; %s."
+            % (
+                meta["date"],
+                meta["python"],
+                meta["platform"],
+                meta["cpus"],
+                meta.get("bench_venv", ""),
+                meta.get("official", ""),
+                meta.get("nginx", "").replace("nginx version: ", ""),
+            ),
+            "",
+            ".. list-table:: Targets (ratios measured in the same run)",
+            "   :header-rows: 1",
+            "   :widths: 6 54 25 15",
+            "",
+            "   * - #\n     - what\n     - measured\n     - verdict",
+            "\n".join(rows),
+            "",
+            "The full table, as ``python benchmarks/run.py`` printed it:",
+            "",
+            ".. code-block:: text",
+            "",
+            "\n".join(("   " + line) if line else "" for line in text.splitlines()),
+            "",
+            ".. image:: _static/benchmarks.png",
+            "   :alt: bar charts of the five scenarios",
+            "   :width: 100%",
+            "",
+            END,
+        ]
+    )
 
 
 def update_docs(results: Dict[str, Any], text: str, rst: Path) -> None:

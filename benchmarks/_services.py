@@ -4,6 +4,7 @@
 * :class:`PyServer`: ``workers/serve.py`` in the bench venv (the 20 ms latency server, or a
   ``vi.testing.LocalViServer`` with a large dataset), controlled over its stdin/stdout.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,10 @@ class Nginx:
             log = open(base / "stderr.log", "wb")
             self.proc = subprocess.Popen(
                 [self.binary, "-p", str(base), "-e", str(base / "error.log"), "-c", str(conf)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             log.close()
             if self._wait_ready(10.0):
                 return self
@@ -87,8 +91,14 @@ class PyServer:
         env = _env.clean_env(PYTHONPATH=str(_env.REPO), PYTHONDONTWRITEBYTECODE="1")
         self.proc = subprocess.Popen(
             [str(python), str(_env.HERE / "workers" / "serve.py")] + args,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, cwd=str(_env.CACHE),
-            env=env, text=True, bufsize=1)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            cwd=str(_env.CACHE),
+            env=env,
+            text=True,
+            bufsize=1,
+        )
         self.hello: Dict[str, Any] = self._read(start_timeout)
 
     def _read(self, timeout: float) -> Dict[str, Any]:
@@ -142,17 +152,28 @@ def run_worker(python: Path, spec: Dict[str, Any], *, official: bool, timeout: f
         cmd = [str(python), str(_env.WORKER), json.dumps(spec)]
         env = _env.clean_env(HOME=str(home), PYTHONPATH=str(_env.REPO))
     try:
-        done = subprocess.run(cmd, cwd=str(home), env=env, capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            cmd,
+            cwd=str(home),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
-        raise RuntimeError("worker timed out after %ss: %s %s" % (timeout, spec["scenario"], spec["client"])) from None
+        raise RuntimeError(
+            "worker timed out after %ss: %s %s" % (timeout, spec["scenario"], spec["client"])
+        ) from None
     for line in reversed(done.stdout.splitlines()):
         if line.startswith("RESULT "):
-            result: Dict[str, Any] = json.loads(line[len("RESULT "):])
+            result: Dict[str, Any] = json.loads(line[len("RESULT ") :])
             result["stdout"] = done.stdout[: -len(line) - 1] if spec.get("profile") else ""
             return result
-    raise RuntimeError("worker failed (exit %s): %s %s\n--- stdout\n%s\n--- stderr\n%s" % (
-        done.returncode, spec["scenario"], spec["client"], done.stdout[-3000:], done.stderr[-3000:]))
+    raise RuntimeError(
+        "worker failed (exit %s): %s %s\n--- stdout\n%s\n--- stderr\n%s"
+        % (done.returncode, spec["scenario"], spec["client"], done.stdout[-3000:], done.stderr[-3000:])
+    )
 
 
 def scratch_dir() -> Path:
@@ -170,7 +191,9 @@ def clear_scratch() -> None:
 
 def time_command(cmd: List[str], cwd: str, env: Dict[str, str], timeout: float = 60.0) -> float:
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError("%s failed: %s" % (cmd, done.stderr.decode(errors="replace")[-2000:]))

@@ -10,6 +10,7 @@ parallel `Range` parts written at their offsets, MD5 verified, atomic rename), a
 baseline download (8 MiB) through the same code, and reports peak RSS (`ru_maxrss`) growth of
 the large download over the baseline, plus the ratio of the two peaks.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,14 +47,18 @@ def peak_rss() -> int:
 
 def serve(conn, big: str, small: str) -> None:
     with LocalViServer(datasets=0, runs=0) as server:
-        urls = (server.app.publish_blob(server.url, "small.bin", small),
-                server.app.publish_blob(server.url, "big.bin", big))
+        urls = (
+            server.app.publish_blob(server.url, "small.bin", small),
+            server.app.publish_blob(server.url, "big.bin", big),
+        )
         conn.send((server.url, server.secret_key, server.organization_id) + urls)
         conn.recv()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", default="2G", help="size of the large file (e.g. 2G, 512M)")
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--part-size", default="8M")
@@ -89,12 +94,18 @@ def main() -> None:
             path.unlink()
         work.rmdir()
     growth = after - baseline
-    print("file %.0f MiB, parts of %.0f MiB, %d workers: %.1fs (%.0f MiB/s incl. HEAD, MD5 on both ends)" % (
-        size / MiB, part / MiB, args.workers, elapsed, size / MiB / elapsed))
-    print("peak RSS: start %.1f MiB, after 8 MiB baseline %.1f MiB, after large download %.1f MiB" % (
-        start_rss / MiB, baseline / MiB, after / MiB))
-    print("peak RSS growth over baseline: %.1f MiB  [target < 64 MiB: %s]; peak ratio large/baseline %.2fx" % (
-        growth / MiB, "PASS" if growth < 64 * MiB else "FAIL", after / baseline))
+    print(
+        "file %.0f MiB, parts of %.0f MiB, %d workers: %.1fs (%.0f MiB/s incl. HEAD, MD5 on both ends)"
+        % (size / MiB, part / MiB, args.workers, elapsed, size / MiB / elapsed)
+    )
+    print(
+        "peak RSS: start %.1f MiB, after 8 MiB baseline %.1f MiB, after large download %.1f MiB"
+        % (start_rss / MiB, baseline / MiB, after / MiB)
+    )
+    print(
+        "peak RSS growth over baseline: %.1f MiB  [target < 64 MiB: %s]; peak ratio large/baseline %.2fx"
+        % (growth / MiB, "PASS" if growth < 64 * MiB else "FAIL", after / baseline)
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ Every round runs both, in alternating order, into fresh folders:
 Printed: per-round times, medians, and the median of per-round throughput ratios vi/requests
 (target ≥ 0.9).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,7 +56,9 @@ def plain_requests(urls, folder: Path, workers: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--size", type=int, default=1024 * 1024)
     parser.add_argument("--workers", type=int, default=8)
@@ -75,7 +78,9 @@ def main() -> None:
 
 def serve(conn, files: int, size: int) -> None:
     with LocalViServer(datasets=1, assets_per_dataset=1, runs=0) as server:
-        client = vi.Client(secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url)
+        client = vi.Client(
+            secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url
+        )
         ds = client.datasets.create("throughput")
         client.close()
         composite = server.organization_id + "_" + str(ds.dataset_id).split("_")[-1]
@@ -90,8 +95,10 @@ def serve(conn, files: int, size: int) -> None:
 def run(args, endpoint: str, secret: str, org: str, dataset_id: str) -> None:
     client = vi.Client(secret_key=secret, organization_id=org, endpoint=endpoint)
     if True:
-        urls = [(a.filename, a.contents.asset.url)
-                for a in client.assets.list(dataset_id, contents=True, page_size=1000).all_items()]
+        urls = [
+            (a.filename, a.contents.asset.url)
+            for a in client.assets.list(dataset_id, contents=True, page_size=1000).all_items()
+        ]
         assert len(urls) == args.files
         total_mib = args.files * args.size / 2**20
         scratch = Path(tempfile.mkdtemp(prefix="vi-dl-bench-"))
@@ -114,18 +121,38 @@ def run(args, endpoint: str, secret: str, org: str, dataset_id: str) -> None:
                 ours.append(times["vi"])
                 theirs.append(times["requests"])
                 ratios.append(times["requests"] / times["vi"])
-                print("round %d: vi %.3fs (%.0f MiB/s)   requests %.3fs (%.0f MiB/s)   ratio %.2f" % (
-                    number + 1, times["vi"], total_mib / times["vi"], times["requests"],
-                    total_mib / times["requests"], ratios[-1]), flush=True)
+                print(
+                    "round %d: vi %.3fs (%.0f MiB/s)   requests %.3fs (%.0f MiB/s)   ratio %.2f"
+                    % (
+                        number + 1,
+                        times["vi"],
+                        total_mib / times["vi"],
+                        times["requests"],
+                        total_mib / times["requests"],
+                        ratios[-1],
+                    ),
+                    flush=True,
+                )
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
             client.close()
         ratio = statistics.median(ratios)
-        print("\n%d files x %d bytes, %d workers, %d rounds" % (args.files, args.size, args.workers, args.rounds))
-        print("median vi       %.3fs  %.0f MiB/s" % (statistics.median(ours), total_mib / statistics.median(ours)))
-        print("median requests %.3fs  %.0f MiB/s" % (statistics.median(theirs), total_mib / statistics.median(theirs)))
-        print("throughput ratio vi/requests (median of per-round ratios): %.2fx  [target >= 0.90: %s]" % (
-            ratio, "PASS" if ratio >= 0.9 else "FAIL"))
+        print(
+            "\n%d files x %d bytes, %d workers, %d rounds"
+            % (args.files, args.size, args.workers, args.rounds)
+        )
+        print(
+            "median vi       %.3fs  %.0f MiB/s"
+            % (statistics.median(ours), total_mib / statistics.median(ours))
+        )
+        print(
+            "median requests %.3fs  %.0f MiB/s"
+            % (statistics.median(theirs), total_mib / statistics.median(theirs))
+        )
+        print(
+            "throughput ratio vi/requests (median of per-round ratios): %.2fx  [target >= 0.90: %s]"
+            % (ratio, "PASS" if ratio >= 0.9 else "FAIL")
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ by the functions with the most *self* time, as ``file:line`` of the function's d
 
 The profile is taken in the same kind of fresh process as the benchmark itself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,9 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", choices=sorted(ALIASES), help="get (1) or decode (2)")
     p.add_argument("--calls", type=int, default=3000, help="datasets.get calls to profile (default 3000)")
-    p.add_argument("--seconds", type=float, default=2.0, help="decode: length of each timed batch (default 2)")
+    p.add_argument(
+        "--seconds", type=float, default=2.0, help="decode: length of each timed batch (default 2)"
+    )
     p.add_argument("--top", type=int, default=25, help="how many hot spots to list (default 25)")
     p.add_argument("--interval", type=float, default=0.0005, help="sampling interval in seconds")
     args = p.parse_args()
@@ -36,12 +39,23 @@ def main() -> int:
     try:
         if scenario == "get":
             nginx = Nginx().start()
-            spec = dict(scenario="get", client="ours", endpoint=nginx.url, org=_env.ORG, dsid=_env.DSID,
-                        secret=_env.SECRET, warmup=100, calls=args.calls, batches=1, max_seconds=120)
+            spec = dict(
+                scenario="get",
+                client="ours",
+                endpoint=nginx.url,
+                org=_env.ORG,
+                dsid=_env.DSID,
+                secret=_env.SECRET,
+                warmup=100,
+                calls=args.calls,
+                batches=1,
+                max_seconds=120,
+            )
         else:
             page = _env.write_static_site() / "assets" / "p0.json"
-            spec = dict(scenario="decode", client="ours", page_file=str(page), target_seconds=args.seconds,
-                        batches=1)
+            spec = dict(
+                scenario="decode", client="ours", page_file=str(page), target_seconds=args.seconds, batches=1
+            )
         spec.update(profile=True, top=args.top, interval=args.interval)
         result = run_worker(python, spec, official=False, timeout=600)
     finally:
@@ -51,16 +65,29 @@ def main() -> int:
     print(result["stdout"])
     total = result.get("profile_total_seconds") or 0.0
     print("Hot spots by self time (of %.2f s profiled; file:line is where the function starts)" % total)
-    print("  %7s %6s  %-28s %-36s %-50s %s" % ("self s", "%", "function", "where", "called by",
-                                                "reached from (innermost vi frame)"))
+    print(
+        "  %7s %6s  %-28s %-36s %-50s %s"
+        % ("self s", "%", "function", "where", "called by", "reached from (innermost vi frame)")
+    )
     for spot in result.get("hot_spots", []):
-        print("  %7.3f %5.1f%%  %-28s %-36s %-50s %s" % (
-            spot["self_seconds"], spot["self_percent"], spot["function"][:28], spot["where"][-36:],
-            ("%s %s" % (spot["caller_function"], spot["caller"]))[-50:], spot["via"]))
+        print(
+            "  %7.3f %5.1f%%  %-28s %-36s %-50s %s"
+            % (
+                spot["self_seconds"],
+                spot["self_percent"],
+                spot["function"][:28],
+                spot["where"][-36:],
+                ("%s %s" % (spot["caller_function"], spot["caller"]))[-50:],
+                spot["via"],
+            )
+        )
     print("\nOur functions by inclusive time (everything they call included)")
     print("  %7s %6s  %-32s %s" % ("total s", "%", "function", "where"))
     for spot in result.get("ours_inclusive", []):
-        print("  %7.3f %5.1f%%  %-32s %s" % (spot["seconds"], spot["percent"], spot["function"][:32], spot["where"]))
+        print(
+            "  %7.3f %5.1f%%  %-32s %s"
+            % (spot["seconds"], spot["percent"], spot["function"][:32], spot["where"])
+        )
     if scenario == "get":
         print("\n%.1f us per datasets.get (profiler overhead included)" % (1e6 * result["seconds_per_call"]))
     else:

@@ -12,6 +12,7 @@ processes, interleaving the clients round by round; and writes
 
 All ratios compare figures measured in the same run. See ``benchmarks/README.md``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,20 +43,27 @@ OFFICIAL = ("official", "official-quiet")
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="a ~1-minute smoke run (3 rounds, small counts)")
-    p.add_argument("--only", default=",".join(SCENARIOS),
-                   help="comma-separated scenarios to run: %s (default: all)" % ",".join(SCENARIOS))
+    p.add_argument(
+        "--only",
+        default=",".join(SCENARIOS),
+        help="comma-separated scenarios to run: %s (default: all)" % ",".join(SCENARIOS),
+    )
     p.add_argument("--rounds", type=int, help="rounds per scenario (default 5, quick 3)")
     p.add_argument("--get-calls", type=int, help="calls per timed batch in scenario 1 (default 1000)")
     p.add_argument("--get-batches", type=int, help="timed batches per process in scenario 1 (default 3)")
     p.add_argument("--decode-seconds", type=float, help="length of one timed decode batch (default 0.2)")
     p.add_argument("--threads", type=int, default=32, help="threads in scenario 3 (default 32)")
     p.add_argument("--thread-requests", type=int, help="requests per round in scenario 3 (default 2000)")
-    p.add_argument("--latency", type=float, default=0.02, help="server latency in scenario 3 (default 0.02 s)")
+    p.add_argument(
+        "--latency", type=float, default=0.02, help="server latency in scenario 3 (default 0.02 s)"
+    )
     p.add_argument("--memory-assets", type=int, help="longest walk in scenario 4 (default 100000)")
     p.add_argument("--page-size", type=int, default=1000, help="page size in scenario 4 (default 1000)")
     p.add_argument("--import-runs", type=int, help="fresh processes per client in scenario 5 (default 20)")
     p.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.rst or the plot")
-    p.add_argument("--docs", action="store_true", help="rewrite them even after --quick (default: full runs only)")
+    p.add_argument(
+        "--docs", action="store_true", help="rewrite them even after --quick (default: full runs only)"
+    )
     p.add_argument("--output", default=str(_env.HERE / "results" / "latest.json"), help="JSON results file")
     args = p.parse_args(argv)
     quick = args.quick
@@ -105,9 +113,15 @@ class Harness:
         client = spec["client"]
         return run_worker(self.python_for(client), spec, official=client in OFFICIAL, timeout=timeout)
 
-    def interleave(self, scenario: str, clients: List[str], spec: Callable[[str], Dict[str, Any]],
-                   timeout: float, before: Optional[Callable[[], Any]] = None,
-                   after: Optional[Callable[[Dict[str, Any]], None]] = None) -> Dict[str, Any]:
+    def interleave(
+        self,
+        scenario: str,
+        clients: List[str],
+        spec: Callable[[str], Dict[str, Any]],
+        timeout: float,
+        before: Optional[Callable[[], Any]] = None,
+        after: Optional[Callable[[Dict[str, Any]], None]] = None,
+    ) -> Dict[str, Any]:
         """`rounds` rounds; each runs every client once, in an order rotated per round.
 
         A client whose worker fails (crash, hang past `timeout`) is reported and left out of the
@@ -124,7 +138,9 @@ class Harness:
                     result = self.worker(spec(client), timeout=timeout)
                 except RuntimeError as exc:
                     failures[client] = str(exc)[-1500:]
-                    _env.log("%s: %s FAILED, left out from now on:\n%s" % (scenario, client, failures[client]))
+                    _env.log(
+                        "%s: %s FAILED, left out from now on:\n%s" % (scenario, client, failures[client])
+                    )
                     continue
                 if after is not None:
                     after(result)
@@ -148,8 +164,14 @@ class Harness:
     def scenario_get(self) -> Dict[str, Any]:
         a = self.args
         clients = ["ours", "official", "official-quiet", "requests", "urllib3"]
-        base = self.target(self.nginx().url, scenario="get", warmup=max(50, a.get_calls // 5),
-                           calls=a.get_calls, batches=a.get_batches, max_seconds=60)
+        base = self.target(
+            self.nginx().url,
+            scenario="get",
+            warmup=max(50, a.get_calls // 5),
+            calls=a.get_calls,
+            batches=a.get_batches,
+            max_seconds=60,
+        )
         out = self.interleave("get", clients, lambda c: dict(base, client=c), timeout=120)
         out["names"] = sorted({x["name"] for runs in out["rounds"].values() for x in runs})
         return out
@@ -163,8 +185,13 @@ class Harness:
         base = dict(scenario="decode", page_file=str(page), target_seconds=a.decode_seconds, batches=5)
         out = self.interleave("decode", clients, lambda c: dict(base, client=c), timeout=120)
         out["body_bytes"] = page.stat().st_size
-        out["decoded"] = sorted({"%s items, first %s" % (x["items"], x["first_id"])
-                                 for runs in out["rounds"].values() for x in runs})
+        out["decoded"] = sorted(
+            {
+                "%s items, first %s" % (x["items"], x["first_id"])
+                for runs in out["rounds"].values()
+                for x in runs
+            }
+        )
         return out
 
     # -- scenario 3 ------------------------------------------------------------------------------
@@ -175,20 +202,35 @@ class Harness:
         dataset = _env.write_static_site() / "dataset.json"
         server = PyServer(self.bench_python, ["latency", str(dataset), str(a.latency)])
         self.stack.callback(server.stop)
-        base = self.target(server.url, scenario="threads", threads=a.threads, requests=a.thread_requests,
-                           max_seconds=max(60.0, 4 * a.thread_requests * a.latency / a.threads + 30))
+        base = self.target(
+            server.url,
+            scenario="threads",
+            threads=a.threads,
+            requests=a.thread_requests,
+            max_seconds=max(60.0, 4 * a.thread_requests * a.latency / a.threads + 30),
+        )
 
         def after(result: Dict[str, Any]) -> None:
             time.sleep(0.05)  # let the server see the closes before reading counters
             result["server"] = server.command("stats")
 
         try:
-            out = self.interleave("threads", clients, lambda c: dict(base, client=c), timeout=base["max_seconds"] + 60,
-                                  before=lambda: server.command("reset"), after=after)
+            out = self.interleave(
+                "threads",
+                clients,
+                lambda c: dict(base, client=c),
+                timeout=base["max_seconds"] + 60,
+                before=lambda: server.command("reset"),
+                after=after,
+            )
         finally:
             server.stop()
-        out.update(latency=a.latency, threads=a.threads, requests=a.thread_requests,
-                   names=sorted({n for runs in out["rounds"].values() for x in runs for n in x["names"]}))
+        out.update(
+            latency=a.latency,
+            threads=a.threads,
+            requests=a.thread_requests,
+            names=sorted({n for runs in out["rounds"].values() for x in runs for n in x["names"]}),
+        )
         return out
 
     # -- scenario 4 ------------------------------------------------------------------------------
@@ -200,8 +242,16 @@ class Harness:
         server = PyServer(self.bench_python, ["local", _env.ORG, _env.SECRET, str(a.memory_assets)])
         self.stack.callback(server.stop)
         names = [str(n) for n in sizes]
-        base = dict(endpoint=server.url, org=_env.ORG, dsid=server.hello["dataset_id"], secret=_env.SECRET,
-                    scenario="memory", client="ours", page_size=a.page_size, max_seconds=300)
+        base = dict(
+            endpoint=server.url,
+            org=_env.ORG,
+            dsid=server.hello["dataset_id"],
+            secret=_env.SECRET,
+            scenario="memory",
+            client="ours",
+            page_size=a.page_size,
+            max_seconds=300,
+        )
         try:
             out = self.interleave("memory", names, lambda n: dict(base, assets=int(n)), timeout=400)
         finally:
@@ -227,8 +277,14 @@ class Harness:
         which = {}
         for name in ("ours", "official"):
             cmd, cwd = runs[name]
-            out = subprocess.run(cmd[:-1] + ["import vi; print(vi.__file__)"], cwd=cwd, env=env,
-                                 capture_output=True, text=True, timeout=60)
+            out = subprocess.run(
+                cmd[:-1] + ["import vi; print(vi.__file__)"],
+                cwd=cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             which[name] = out.stdout.strip() or out.stderr.strip()[-500:]
         assert which["ours"].startswith(str(_env.REPO / "vi")), which
         assert not which["official"].startswith(str(_env.REPO / "vi")), which
@@ -248,8 +304,14 @@ class Harness:
         samples: Dict[str, Dict[str, List[int]]] = {}
         order: List[str] = []
         for _ in range(runs):
-            done = subprocess.run([str(self.bench_python), "-E", "-s", "-X", "importtime", "-c", "import vi"],
-                                  cwd=str(_env.REPO), env=env, capture_output=True, text=True, timeout=60)
+            done = subprocess.run(
+                [str(self.bench_python), "-E", "-s", "-X", "importtime", "-c", "import vi"],
+                cwd=str(_env.REPO),
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             for line in done.stderr.splitlines():
                 m = re.match(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)", line)
                 if not m:
@@ -261,14 +323,23 @@ class Harness:
                 entry["cumulative"].append(int(m.group(2)))
                 if name not in order:
                     order.append(name)
-        modules = [{"module": n, "self_us": int(median(samples[n]["self"])),
-                    "cumulative_us": int(median(samples[n]["cumulative"])), "depth": samples[n]["depth"][0]}
-                   for n in order]
+        modules = [
+            {
+                "module": n,
+                "self_us": int(median(samples[n]["self"])),
+                "cumulative_us": int(median(samples[n]["cumulative"])),
+                "depth": samples[n]["depth"][0],
+            }
+            for n in order
+        ]
         total = next((m["cumulative_us"] for m in modules if m["module"] == "vi"), None)
-        return {"total_us": total,
-                "top_self": sorted(modules, key=lambda m: -m["self_us"])[:12],
-                "top_cumulative": sorted([m for m in modules if m["module"] != "vi"],
-                                         key=lambda m: -m["cumulative_us"])[:12]}
+        return {
+            "total_us": total,
+            "top_self": sorted(modules, key=lambda m: -m["self_us"])[:12],
+            "top_cumulative": sorted(
+                [m for m in modules if m["module"] != "vi"], key=lambda m: -m["cumulative_us"]
+            )[:12],
+        }
 
 
 def machine_info(h: Harness) -> Dict[str, Any]:
@@ -281,12 +352,18 @@ def machine_info(h: Harness) -> Dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "bench_venv": version(h.bench_python, "import requests, urllib3, marshmallow, tenacity; "
-                                              "from importlib.metadata import version as v; "
-                              "print(' '.join('%s %s' % (p, v(p)) for p in "
-                              "('requests','urllib3','marshmallow','tenacity')))"),
-        "official": version(h.official_python, "from importlib.metadata import version as v; "
-                                               "print('vi-sdk', v('vi-sdk'), 'httpx', v('httpx'), 'msgspec', v('msgspec'))"),
+        "bench_venv": version(
+            h.bench_python,
+            "import requests, urllib3, marshmallow, tenacity; "
+            "from importlib.metadata import version as v; "
+            "print(' '.join('%s %s' % (p, v(p)) for p in "
+            "('requests','urllib3','marshmallow','tenacity')))",
+        ),
+        "official": version(
+            h.official_python,
+            "from importlib.metadata import version as v; "
+            "print('vi-sdk', v('vi-sdk'), 'httpx', v('httpx'), 'msgspec', v('msgspec'))",
+        ),
         "nginx": subprocess.run([_env.ensure_nginx(), "-v"], capture_output=True, text=True).stderr.strip(),
     }
 
@@ -305,8 +382,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         harness = Harness(args, stack)
         info = machine_info(harness)
         steps: Dict[str, Callable[[], Dict[str, Any]]] = {
-            "get": harness.scenario_get, "decode": harness.scenario_decode,
-            "threads": harness.scenario_threads, "memory": harness.scenario_memory,
+            "get": harness.scenario_get,
+            "decode": harness.scenario_decode,
+            "threads": harness.scenario_threads,
+            "memory": harness.scenario_memory,
             "import": harness.scenario_import,
         }
         try:

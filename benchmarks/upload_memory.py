@@ -11,6 +11,7 @@ peak again: the difference is the growth caused by the upload. The same is measu
 1 MiB file in the same run; the report gives both, their ratio, and the server's own peak RSS
 (it hashes and discards bytes of large uploads instead of keeping them).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,7 @@ LIMIT_MIB = 64.0
 
 
 def parse_size(text: str) -> int:
-    units = {"K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
     text = text.strip().upper().rstrip("IB").rstrip("B")
     if text and text[-1] in units:
         return int(float(text[:-1]) * units[text[-1]])
@@ -69,17 +70,28 @@ def worker_main(info_path: str, file_path: str) -> None:
         elapsed = time.perf_counter() - started
         after = peak_rss_mib()
     size = os.path.getsize(file_path)
-    print(json.dumps({
-        "size": size, "before_mib": before, "after_mib": after, "growth_mib": after - before,
-        "seconds": elapsed, "mib_per_s": size / 1048576.0 / elapsed if elapsed else 0.0,
-        "ok": result.ok,
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "size": size,
+                "before_mib": before,
+                "after_mib": after,
+                "growth_mib": after - before,
+                "seconds": elapsed,
+                "mib_per_s": size / 1048576.0 / elapsed if elapsed else 0.0,
+                "ok": result.ok,
+            }
+        ),
+        flush=True,
+    )
 
 
 def measure(info_path: str, file_path: str) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--worker", info_path, file_path],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -94,7 +106,9 @@ def make_file(folder: str, name: str, size: int) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", default="2G", help="size of the large file (default 2G; e.g. 256M)")
     parser.add_argument("--baseline", default="1M", help="size of the baseline upload (default 1M)")
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
@@ -110,7 +124,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="vi-upload-bench-") as folder:
         info = os.path.join(folder, "server.json")
         server = subprocess.Popen(
-            [sys.executable, __file__, "--server", info], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            [sys.executable, __file__, "--server", info],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
             deadline = time.time() + 30
@@ -122,16 +139,30 @@ def main() -> int:
             large = measure(info, make_file(folder, "large.png", size))
         finally:
             out, _ = server.communicate("", timeout=60)
-        server_peak = json.loads(out.strip().splitlines()[-1])["server_peak_mib"] if out.strip() else float("nan")
+        server_peak = (
+            json.loads(out.strip().splitlines()[-1])["server_peak_mib"] if out.strip() else float("nan")
+        )
     ratio = large["growth_mib"] / max(small["growth_mib"], 1.0)
     verdict = "PASS" if large["growth_mib"] < LIMIT_MIB else "MISS"
-    print("upload of %s: peak RSS +%.1f MiB (%.0f MiB/s)" % (args.size, large["growth_mib"], large["mib_per_s"]))
+    print(
+        "upload of %s: peak RSS +%.1f MiB (%.0f MiB/s)" % (args.size, large["growth_mib"], large["mib_per_s"])
+    )
     print("upload of %s (baseline): peak RSS +%.1f MiB" % (args.baseline, small["growth_mib"]))
     print("ratio large/baseline growth: %.2fx (baseline floor 1 MiB)" % ratio)
     print("server process peak RSS: %.1f MiB" % server_peak)
     print("target: growth < %.0f MiB -> %s" % (LIMIT_MIB, verdict))
-    print(json.dumps({"size": size, "large": large, "baseline": small, "ratio": ratio,
-                      "server_peak_mib": server_peak, "verdict": verdict}))
+    print(
+        json.dumps(
+            {
+                "size": size,
+                "large": large,
+                "baseline": small,
+                "ratio": ratio,
+                "server_peak_mib": server_peak,
+                "verdict": verdict,
+            }
+        )
+    )
     return 0 if verdict == "PASS" else 1
 
 

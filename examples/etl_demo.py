@@ -5,6 +5,7 @@ that shares one client (one connection pool), prints a summary, and closes clean
 a real organization by setting DATATURE_VI_SECRET_KEY, DATATURE_VI_ORGANIZATION_ID (and
 optionally DATATURE_VI_API_ENDPOINT) and passing --real.
 """
+
 import argparse
 import collections
 import concurrent.futures
@@ -26,7 +27,13 @@ def summarize(client: vi.Client, dataset_id: str) -> dict:
         for asset in page.items:
             counts[asset.metadata.mime_type] += 1
             size += asset.metadata.file_size
-    return {"dataset_id": dataset_id, "assets": sum(counts.values()), "bytes": size, "pages": pages, "types": counts}
+    return {
+        "dataset_id": dataset_id,
+        "assets": sum(counts.values()),
+        "bytes": size,
+        "pages": pages,
+        "types": counts,
+    }
 
 
 def run(client: vi.Client, workers: int) -> int:
@@ -47,8 +54,16 @@ def run(client: vi.Client, workers: int) -> int:
     types = collections.Counter()
     for row in rows:
         types.update(row["types"])
-    print("Total: %d assets in %d datasets (%s) in %.2fs with %d threads sharing one client"
-          % (total, len(rows), ", ".join("%s: %d" % kv for kv in sorted(types.items())), time.monotonic() - started, workers))
+    print(
+        "Total: %d assets in %d datasets (%s) in %.2fs with %d threads sharing one client"
+        % (
+            total,
+            len(rows),
+            ", ".join("%s: %d" % kv for kv in sorted(types.items())),
+            time.monotonic() - started,
+            workers,
+        )
+    )
     return total
 
 
@@ -75,7 +90,10 @@ def main(argv=None) -> int:
         total = run(client, args.workers)
     print("Client closed: %s" % client.is_closed)
     if not args.real:
-        print("Server saw %d TCP connections for %d requests" % (server.stats.connections_opened, server.stats.request_count))
+        print(
+            "Server saw %d TCP connections for %d requests"
+            % (server.stats.connections_opened, server.stats.request_count)
+        )
     return 0 if total > 0 else 1
 
 

@@ -1,4 +1,5 @@
 """Concurrent load for the pool tests: ``size`` threads released together by a barrier."""
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 

@@ -1,4 +1,5 @@
 """Shared fixtures: a local Vi server over real sockets on 127.0.0.1, and clients for it."""
+
 import logging
 import os
 import re

@@ -1,4 +1,5 @@
 """200 threads share one client while another thread closes it midway (bounded, loopback only)."""
+
 import gc
 import os
 import threading
@@ -24,8 +25,13 @@ def test_close_midway_under_200_threads():
     closed_errors = []
     with LocalViServer(datasets=3, assets_per_dataset=2) as server:
         server.faults.latency = 0.005
-        client = vi.Client(secret_key=server.secret_key, organization_id=server.organization_id,
-                           endpoint=server.url, max_connections=50, max_keepalive_connections=50)
+        client = vi.Client(
+            secret_key=server.secret_key,
+            organization_id=server.organization_id,
+            endpoint=server.url,
+            max_connections=50,
+            max_keepalive_connections=50,
+        )
         start = threading.Barrier(201)
 
         def worker():
@@ -63,7 +69,9 @@ def test_close_midway_under_200_threads():
     client = workers = None  # drop the last references before counting
     gc.collect()
     deadline = time.monotonic() + 5
-    while (open_fds() > fds_before or set(threading.enumerate()) - threads_before) and time.monotonic() < deadline:
+    while (
+        open_fds() > fds_before or set(threading.enumerate()) - threads_before
+    ) and time.monotonic() < deadline:
         time.sleep(0.05)
         gc.collect()
     assert open_fds() <= fds_before

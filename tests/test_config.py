@@ -1,4 +1,5 @@
 """Configuration resolves in one documented order and fails early, without I/O."""
+
 import json
 import pickle
 
@@ -31,7 +32,9 @@ def resolve(environ=None, **kwargs):
 
 def test_argument_beats_environment_beats_file(tmp_path):
     path = tmp_path / "cfg.json"
-    path.write_text(json.dumps({"secret_key": "file-key", "organization_id": "file-org", "endpoint": "http://f"}))
+    path.write_text(
+        json.dumps({"secret_key": "file-key", "organization_id": "file-org", "endpoint": "http://f"})
+    )
     env = {ENV_SECRET_KEY: "env-key", ENV_ORGANIZATION_ID: "env-org"}
     cfg = resolve(env, secret_key="arg-key", config_file=str(path))
     assert cfg.secret_key.reveal() == "arg-key"
@@ -56,16 +59,56 @@ def test_environment_endpoint_and_default():
         ({"secret_key": 5, "organization_id": "o"}, "must be a string", ViErrorCode.INVALID_PARAMETER),
         ({"secret_key": KEY, "organization_id": "../x"}, "organization_id", ViErrorCode.INVALID_PARAMETER),
         ({"secret_key": KEY, "organization_id": ".."}, "organization_id", ViErrorCode.INVALID_PARAMETER),
-        ({"secret_key": KEY, "organization_id": "o", "endpoint": "ftp://x"}, "http://", ViErrorCode.INVALID_PARAMETER),
-        ({"secret_key": KEY, "organization_id": "o", "endpoint": "http://"}, "no host", ViErrorCode.INVALID_PARAMETER),
-        ({"secret_key": KEY, "organization_id": "o", "endpoint": "http://u:p@h"}, "credentials", ViErrorCode.INVALID_PARAMETER),
-        ({"secret_key": KEY, "organization_id": "o", "max_connections": 0}, "max_connections", ViErrorCode.INVALID_PARAMETER),
-        ({"secret_key": KEY, "organization_id": "o", "max_keepalive_connections": -1}, "max_keepalive", ViErrorCode.INVALID_PARAMETER),
-        ({"secret_key": KEY, "organization_id": "o", "max_connections": 2.5}, "integer", ViErrorCode.INVALID_PARAMETER),
-        ({"secret_key": KEY, "organization_id": "o", "timeout": -1}, "positive", ViErrorCode.INVALID_PARAMETER),
-        ({"secret_key": KEY, "organization_id": "o", "timeout": "soon"}, "timeout", ViErrorCode.INVALID_PARAMETER),
-        ({"secret_key": KEY, "organization_id": "o", "max_retries": -1}, "max_retries", ViErrorCode.INVALID_PARAMETER),
-        ({"secret_key": KEY, "organization_id": "o", "retry_config": {"max_retries": 1}}, "RetryConfig", ViErrorCode.INVALID_PARAMETER),
+        (
+            {"secret_key": KEY, "organization_id": "o", "endpoint": "ftp://x"},
+            "http://",
+            ViErrorCode.INVALID_PARAMETER,
+        ),
+        (
+            {"secret_key": KEY, "organization_id": "o", "endpoint": "http://"},
+            "no host",
+            ViErrorCode.INVALID_PARAMETER,
+        ),
+        (
+            {"secret_key": KEY, "organization_id": "o", "endpoint": "http://u:p@h"},
+            "credentials",
+            ViErrorCode.INVALID_PARAMETER,
+        ),
+        (
+            {"secret_key": KEY, "organization_id": "o", "max_connections": 0},
+            "max_connections",
+            ViErrorCode.INVALID_PARAMETER,
+        ),
+        (
+            {"secret_key": KEY, "organization_id": "o", "max_keepalive_connections": -1},
+            "max_keepalive",
+            ViErrorCode.INVALID_PARAMETER,
+        ),
+        (
+            {"secret_key": KEY, "organization_id": "o", "max_connections": 2.5},
+            "integer",
+            ViErrorCode.INVALID_PARAMETER,
+        ),
+        (
+            {"secret_key": KEY, "organization_id": "o", "timeout": -1},
+            "positive",
+            ViErrorCode.INVALID_PARAMETER,
+        ),
+        (
+            {"secret_key": KEY, "organization_id": "o", "timeout": "soon"},
+            "timeout",
+            ViErrorCode.INVALID_PARAMETER,
+        ),
+        (
+            {"secret_key": KEY, "organization_id": "o", "max_retries": -1},
+            "max_retries",
+            ViErrorCode.INVALID_PARAMETER,
+        ),
+        (
+            {"secret_key": KEY, "organization_id": "o", "retry_config": {"max_retries": 1}},
+            "RetryConfig",
+            ViErrorCode.INVALID_PARAMETER,
+        ),
     ],
 )
 def test_invalid_values_name_the_problem(kwargs, fragment, code):

@@ -1,4 +1,5 @@
 """The README's main job stays runnable: the demo ETL against an embedded local server."""
+
 import importlib.util
 from pathlib import Path
 

@@ -4,6 +4,7 @@ An example is self-contained when it starts its own ``LocalViServer``; the other
 organization's placeholders in the quickstart) are shown but cannot run here. Each resource
 family page must have at least one that runs.
 """
+
 import contextlib
 import io
 import re

@@ -1,4 +1,5 @@
 """Proxy and CA settings from the environment are honoured, read once per origin."""
+
 import pytest
 
 import vi
@@ -11,8 +12,9 @@ def test_http_proxy_from_environment_is_used(monkeypatch, server):
         monkeypatch.setenv("HTTP_PROXY", proxy.url)
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        with vi.Client(secret_key="k" * 8, organization_id="org", endpoint="http://vi-api.invalid",
-                       max_retries=0) as client:
+        with vi.Client(
+            secret_key="k" * 8, organization_id="org", endpoint="http://vi-api.invalid", max_retries=0
+        ) as client:
             with pytest.raises(vi.ViError):
                 client.organizations.get()
         seen = [r for r in proxy.stats.requests if r.headers.get("Host") == "vi-api.invalid"]
@@ -24,8 +26,9 @@ def test_no_proxy_bypasses_the_proxy(monkeypatch, server):
     with LocalViServer(seed=False) as proxy:
         monkeypatch.setenv("HTTP_PROXY", proxy.url)
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        with vi.Client(secret_key=server.secret_key, organization_id=server.organization_id,
-                       endpoint=server.url) as client:
+        with vi.Client(
+            secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url
+        ) as client:
             assert client.organizations.get().organization_id == server.organization_id
         assert proxy.stats.request_count == 0
 

@@ -1,4 +1,5 @@
 """The error hierarchy and status mapping (PROTOCOL §12 with DESIGN decision 5's fixes)."""
+
 import pickle
 
 import pytest
@@ -40,9 +41,15 @@ def test_closed_client_error_is_vi_error_and_runtime_error():
     assert isinstance(err, e.ViError) and isinstance(err, RuntimeError)
 
 
-@pytest.mark.parametrize("cls", [c for c in vars(e).values() if isinstance(c, type) and issubclass(c, e.ViError)])
+@pytest.mark.parametrize(
+    "cls", [c for c in vars(e).values() if isinstance(c, type) and issubclass(c, e.ViError)]
+)
 def test_every_error_pickles_with_its_attributes(cls):
-    err = cls("boom", status_code=503, retry_after="2", trace_id="t1", attempts=4) if cls is not e.ViInvalidParameterError else cls("x", "bad x", status_code=400, attempts=4)
+    err = (
+        cls("boom", status_code=503, retry_after="2", trace_id="t1", attempts=4)
+        if cls is not e.ViInvalidParameterError
+        else cls("x", "bad x", status_code=400, attempts=4)
+    )
     back = pickle.loads(pickle.dumps(err))
     assert type(back) is cls
     assert back.message == err.message

@@ -9,6 +9,7 @@ of the wrong JSON type, a wrong ``kind``) and checks:
 * on a document marshmallow rejects, the fast loader gives up (``Bail``), so ``vi.models.decode``
   reports marshmallow's own error.
 """
+
 import importlib
 import json
 import pkgutil
@@ -38,19 +39,28 @@ def all_schemas():
 SCHEMAS = all_schemas()
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=8),
 )
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 
 
 def registered_types(field):
     for base, check in _SCALARS.items():
-        if isinstance(field, base) and isinstance(check, tuple) and type(field)._deserialize is base._deserialize:
+        if (
+            isinstance(field, base)
+            and isinstance(check, tuple)
+            and type(field)._deserialize is base._deserialize
+        ):
             return check
     return None
 
@@ -63,8 +73,12 @@ def value_strategy(field, depth=0):
     if isinstance(field, fields.List):
         return st.lists(value_strategy(field.inner, depth + 1), max_size=3)
     if isinstance(field, fields.Dict):
-        keys = value_strategy(field.key_field, depth + 1) if field.key_field is not None else st.text(max_size=5)
-        values = value_strategy(field.value_field, depth + 1) if field.value_field is not None else json_values
+        keys = (
+            value_strategy(field.key_field, depth + 1) if field.key_field is not None else st.text(max_size=5)
+        )
+        values = (
+            value_strategy(field.value_field, depth + 1) if field.value_field is not None else json_values
+        )
         return st.dictionaries(keys, values, max_size=3)
     types = registered_types(field)
     if types is not None:
@@ -80,10 +94,14 @@ def value_strategy(field, depth=0):
             return json_values
     choices = getattr(field, "choices", None)
     if isinstance(choices, dict):  # a tagged union: known kinds and an unknown one
-        known = [
-            document_strategy(schema, depth + 1).map(lambda d, k=kind: dict(d, kind=k))
-            for kind, schema in choices.items()
-        ] if depth < 4 else []
+        known = (
+            [
+                document_strategy(schema, depth + 1).map(lambda d, k=kind: dict(d, kind=k))
+                for kind, schema in choices.items()
+            ]
+            if depth < 4
+            else []
+        )
         return st.one_of(*known, st.fixed_dictionaries({"kind": st.text(min_size=1, max_size=6)}))
     return st.one_of(st.text(max_size=6), json_values)
 
@@ -102,7 +120,9 @@ def document_strategy(schema, depth=0):
     if kind:
         optional["kind"] = st.just(kind)
     extra = st.dictionaries(st.sampled_from(["zzUnknown", "future", "x-y"]), json_values, max_size=2)
-    return st.tuples(st.fixed_dictionaries(required, optional=optional), extra).map(lambda t: {**t[1], **t[0]})
+    return st.tuples(st.fixed_dictionaries(required, optional=optional), extra).map(
+        lambda t: {**t[1], **t[0]}
+    )
 
 
 def broken(schema):
@@ -165,8 +185,12 @@ def check_same(schema, doc, must_be_fast):
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_fast_loader_matches_marshmallow(name):
     schema = SCHEMAS[name]
-    must_be_fast = all(not isinstance(f, fields.Field) or registered_types(f) is not None
-                       or isinstance(f, (fields.Nested, fields.List, fields.Dict)) for f in schema.fields.values())
+    must_be_fast = all(
+        not isinstance(f, fields.Field)
+        or registered_types(f) is not None
+        or isinstance(f, (fields.Nested, fields.List, fields.Dict))
+        for f in schema.fields.values()
+    )
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     @given(document_strategy(schema))

@@ -7,6 +7,7 @@ bounded retries; creates (POST, never retried unless the server provably did not
 be duplicated; and what cannot succeed raises the documented ``ViError`` subclass with the
 attempt count.
 """
+
 import logging
 import random
 import re
@@ -47,7 +48,9 @@ def add_faults(server, method, kinds, rate=FAULT_RATE):
     """One rule per fault kind; first match wins, so each rule gets the per-rule probability
     that makes the chance of *some* fault on a request equal ``rate``."""
     per_rule = 1 - (1 - rate) ** (1.0 / len(kinds))
-    return {name: server.faults.add(method=method, probability=per_rule, times=None, **kw) for name, kw in kinds}
+    return {
+        name: server.faults.add(method=method, probability=per_rule, times=None, **kw) for name, kw in kinds
+    }
 
 
 _RETRYING = re.compile(r"Retrying .* after attempt (\d+) failed")
@@ -106,8 +109,10 @@ def make(server, **kwargs):
 def operation_plan(client, rng):
     """OPERATIONS read operations (mixed kinds) over the seeded data, as (key, callable)."""
     datasets = list(client.datasets.list(page_size=100).all_items())
-    assets = {d.dataset_id: [a.asset_id for a in client.assets.list(d.dataset_id, page_size=100).all_items()]
-              for d in datasets[:6]}
+    assets = {
+        d.dataset_id: [a.asset_id for a in client.assets.list(d.dataset_id, page_size=100).all_items()]
+        for d in datasets[:6]
+    }
     ds_ids = sorted(assets)
     kinds = ["organization", "dataset", "asset", "datasets", "assets", "assets_paged"]
     plan = []
@@ -229,8 +234,10 @@ def test_creates_are_never_duplicated_when_the_server_did_not_act(soak_server):
         assert isinstance(error, (vi.ViServerError, vi.ViNetworkError)), repr(error)
         assert 1 <= error.attempts <= MAX_RETRIES + 1
     assert failed, "no create failed: the faults did not reach the creates"
-    print("\ncreates (not acted): %d ok, %d failed, %d POSTs, faults %s"
-          % (len(succeeded), len(failed), server.stats.request_count, {n: r.hits for n, r in rules.items()}))
+    print(
+        "\ncreates (not acted): %d ok, %d failed, %d POSTs, faults %s"
+        % (len(succeeded), len(failed), server.stats.request_count, {n: r.hits for n, r in rules.items()})
+    )
 
 
 def test_creates_are_never_duplicated_when_the_answer_is_lost(soak_server):
@@ -257,9 +264,10 @@ def test_creates_are_never_duplicated_when_the_answer_is_lost(soak_server):
     assert all(rule.hits for rule in rules.values())
     assert all("Too Many Requests" in m for m in log.messages)
     assert posts(server) == CREATES + log.retries
-    print("\ncreates (answer lost): %d ok, %d failed (%d of them created), faults %s"
-          % (len(succeeded), len(failed), len(created) - len(succeeded),
-             {n: r.hits for n, r in rules.items()}))
+    print(
+        "\ncreates (answer lost): %d ok, %d failed (%d of them created), faults %s"
+        % (len(succeeded), len(failed), len(created) - len(succeeded), {n: r.hits for n, r in rules.items()})
+    )
 
 
 # -- what cannot succeed ------------------------------------------------------------------------
@@ -279,7 +287,9 @@ BUDGET = vi.RetryConfig(max_retries=3, max_rate_limit_retries=4, base_delay=0.00
     ],
     ids=["503", "500", "502", "drop", "truncate", "slow", "429"],
 )
-def test_permanent_fault_on_a_read_raises_documented_error_with_attempts(soak_server, fault, error_class, attempts):
+def test_permanent_fault_on_a_read_raises_documented_error_with_attempts(
+    soak_server, fault, error_class, attempts
+):
     server = soak_server
     server.reset()
     server.faults.add(method="GET", path=r"/workspaces/[^/]+$", times=None, **fault)

@@ -6,6 +6,7 @@ requests whose path is exactly the intended resource's: the decoded segments are
 ones, so nothing a caller passes (``../x``, ``%2e%2e``, ``a/b``, ``?x=1``, ``#frag``) can move a
 request to another resource or smuggle query parameters. No other exception type escapes.
 """
+
 import math
 import re
 from urllib.parse import parse_qs, unquote
@@ -26,14 +27,69 @@ SETTINGS = settings(
 )
 
 NASTY_TEXT = [
-    "", " ", "\t", "\n", "abc\n", " abc", "abc ", "a b", "..", ".", "...", "../x", "x/..", "./x",
-    "%2e%2e", "%2E%2E", "%2e%2e%2fx", "%2F", "a/b", "/a", "a/", "?x=1", "a?b=c", "#frag", "a#b",
-    "a&s=1000", "a%20b", "a\\b", "\x00", "a\x00b", "\r\nX-Injected: 1", "é", "日本語", "😀",
-    "\u202e", "\ufeff", "\ud800", "a\udfffb", "a" * 255, "a" * 256, "b" * 100_000, "CON", "null",
+    "",
+    " ",
+    "\t",
+    "\n",
+    "abc\n",
+    " abc",
+    "abc ",
+    "a b",
+    "..",
+    ".",
+    "...",
+    "../x",
+    "x/..",
+    "./x",
+    "%2e%2e",
+    "%2E%2E",
+    "%2e%2e%2fx",
+    "%2F",
+    "a/b",
+    "/a",
+    "a/",
+    "?x=1",
+    "a?b=c",
+    "#frag",
+    "a#b",
+    "a&s=1000",
+    "a%20b",
+    "a\\b",
+    "\x00",
+    "a\x00b",
+    "\r\nX-Injected: 1",
+    "é",
+    "日本語",
+    "😀",
+    "\u202e",
+    "\ufeff",
+    "\ud800",
+    "a\udfffb",
+    "a" * 255,
+    "a" * 256,
+    "b" * 100_000,
+    "CON",
+    "null",
 ]
 WRONG_TYPES = [
-    None, 0, 1, -1, 10**100, 1.5, float("nan"), float("inf"), True, False, b"abc", bytearray(b"ab"),
-    ["a"], ("a",), {"a": 1}, {"a"}, object(), Ellipsis,
+    None,
+    0,
+    1,
+    -1,
+    10**100,
+    1.5,
+    float("nan"),
+    float("inf"),
+    True,
+    False,
+    b"abc",
+    bytearray(b"ab"),
+    ["a"],
+    ("a",),
+    {"a": 1},
+    {"a"},
+    object(),
+    Ellipsis,
 ]
 ids = st.one_of(
     st.sampled_from(NASTY_TEXT + WRONG_TYPES),
@@ -52,7 +108,8 @@ page_sizes = st.one_of(
 )
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30))
 json_values = st.recursive(
-    json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
 odd_values = st.sampled_from([object(), {1, 2}, b"x", float("nan"), float("inf"), "\ud800", Ellipsis, 1 + 2j])
@@ -86,7 +143,7 @@ def world():
 def short(org, value):
     """The short dataset id a (possibly composite) id stands for."""
     prefix = org + "_"
-    return value[len(prefix):] if value.startswith(prefix) else value
+    return value[len(prefix) :] if value.startswith(prefix) else value
 
 
 def is_id(value):
@@ -217,7 +274,11 @@ def test_ids_are_refused_before_io_or_stay_in_their_segment(world, name, value):
 
 def test_a_valid_composite_dataset_id_is_accepted(world):
     server, _, known = world
-    check(world, lambda c, k: c.datasets.get(server.organization_id + "_" + k["ds"]), lambda org, k: ds_path(org, k))
+    check(
+        world,
+        lambda c, k: c.datasets.get(server.organization_id + "_" + k["ds"]),
+        lambda org, k: ds_path(org, k),
+    )
 
 
 # -- free-text names that become one path segment --------------------------------------------------
@@ -251,25 +312,41 @@ def test_free_text_names_stay_one_segment(world, name, value):
 @given(size=page_sizes)
 def test_page_sizes(world, size):
     check(world, lambda c, k: c.datasets.list(page_size=size), lambda org, k: ws(org, "datasets"))
-    check(world, lambda c, k: c.assets.list(k["ds"], page_size=size), lambda org, k: ds_path(org, k, "assets"))
-    check(world, lambda c, k: c.models.list("run-x", page_size=size), lambda org, k: ws(org, "runs", "run-x", "outputs"))
-    check(world, lambda c, k: c.folders.list(k["ds"], page_size=size), lambda org, k: ds_path(org, k, "folders"))
+    check(
+        world, lambda c, k: c.assets.list(k["ds"], page_size=size), lambda org, k: ds_path(org, k, "assets")
+    )
+    check(
+        world,
+        lambda c, k: c.models.list("run-x", page_size=size),
+        lambda org, k: ws(org, "runs", "run-x", "outputs"),
+    )
+    check(
+        world, lambda c, k: c.folders.list(k["ds"], page_size=size), lambda org, k: ds_path(org, k, "folders")
+    )
 
 
 @SETTINGS
 @given(pagination=st.one_of(bodies, page_sizes, st.fixed_dictionaries({"page_size": page_sizes})))
 def test_pagination_arguments(world, pagination):
     check(world, lambda c, k: c.datasets.list(pagination), lambda org, k: ws(org, "datasets"))
-    check(world, lambda c, k: c.annotations.list(k["ds"], k["asset"], pagination),
-          lambda org, k: ds_path(org, k, "assets", k["asset"], "annotations"))
+    check(
+        world,
+        lambda c, k: c.annotations.list(k["ds"], k["asset"], pagination),
+        lambda org, k: ds_path(org, k, "assets", k["asset"], "annotations"),
+    )
 
 
 @SETTINGS
 @given(token=texts)
 def test_page_tokens_never_leave_the_query(world, token):
     # an unknown token is the server's 400; a token with '&s=…' or '#' cannot add parameters
-    check(world, lambda c, k: c.datasets.list(page_token=token), lambda org, k: ws(org, "datasets"),
-          query_key="p", value=token)
+    check(
+        world,
+        lambda c, k: c.datasets.list(page_token=token),
+        lambda org, k: ws(org, "datasets"),
+        query_key="p",
+        value=token,
+    )
 
 
 # -- filters and query text ------------------------------------------------------------------------
@@ -277,27 +354,52 @@ def test_page_tokens_never_leave_the_query(world, token):
 @given(criteria=filters)
 def test_filters(world, criteria):
     query = dict(query_key="filter", value=criteria) if isinstance(criteria, str) else {}
-    check(world, lambda c, k: c.assets.list(k["ds"], filter_criteria=criteria),
-          lambda org, k: ds_path(org, k, "assets"), **query)
-    check(world, lambda c, k: c.assets.count(k["ds"], filter_criteria=criteria),
-          lambda org, k: ds_path(org, k, "assets:count"), **query)
+    check(
+        world,
+        lambda c, k: c.assets.list(k["ds"], filter_criteria=criteria),
+        lambda org, k: ds_path(org, k, "assets"),
+        **query,
+    )
+    check(
+        world,
+        lambda c, k: c.assets.count(k["ds"], filter_criteria=criteria),
+        lambda org, k: ds_path(org, k, "assets:count"),
+        **query,
+    )
 
 
 @SETTINGS
 @given(text=texts)
 def test_query_text_arguments(world, text):
-    check(world, lambda c, k: c.assets.count(k["ds"], metadata_query=text),
-          lambda org, k: ds_path(org, k, "assets:count"), query_key="metadataQuery", value=text)
-    check(world, lambda c, k: c.assets.list(k["ds"], rule_query=text),
-          lambda org, k: ds_path(org, k, "assets"), query_key="ruleQuery", value=text)
+    check(
+        world,
+        lambda c, k: c.assets.count(k["ds"], metadata_query=text),
+        lambda org, k: ds_path(org, k, "assets:count"),
+        query_key="metadataQuery",
+        value=text,
+    )
+    check(
+        world,
+        lambda c, k: c.assets.list(k["ds"], rule_query=text),
+        lambda org, k: ds_path(org, k, "assets"),
+        query_key="ruleQuery",
+        value=text,
+    )
 
 
 @SETTINGS
 @given(flag=st.sampled_from(WRONG_TYPES + ["y", "n", "no", "true", "", 0.0]))
 def test_boolean_flags_are_booleans(world, flag):
-    check(world, lambda c, k: c.assets.get(k["ds"], k["asset"], contents=flag),
-          lambda org, k: ds_path(org, k, "assets", k["asset"]))
-    check(world, lambda c, k: c.assets.count(k["ds"], strict_query=flag), lambda org, k: ds_path(org, k, "assets:count"))
+    check(
+        world,
+        lambda c, k: c.assets.get(k["ds"], k["asset"], contents=flag),
+        lambda org, k: ds_path(org, k, "assets", k["asset"]),
+    )
+    check(
+        world,
+        lambda c, k: c.assets.count(k["ds"], strict_query=flag),
+        lambda org, k: ds_path(org, k, "assets:count"),
+    )
 
 
 # -- bodies ------------------------------------------------------------------------------------------
@@ -308,31 +410,47 @@ def test_dataset_create_names(world, name):
 
 
 @SETTINGS
-@given(description=texts, tags=st.one_of(bodies, st.dictionaries(st.text(max_size=5), st.integers(), max_size=3)),
-       metadata=st.one_of(bodies, st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3)))
+@given(
+    description=texts,
+    tags=st.one_of(bodies, st.dictionaries(st.text(max_size=5), st.integers(), max_size=3)),
+    metadata=st.one_of(bodies, st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3)),
+)
 def test_dataset_create_other_arguments(world, description, tags, metadata):
-    check(world, lambda c, k: c.datasets.create("fuzz", description=description, tags=tags, metadata=metadata),
-          lambda org, k: ws(org, "datasets"))
+    check(
+        world,
+        lambda c, k: c.datasets.create("fuzz", description=description, tags=tags, metadata=metadata),
+        lambda org, k: ws(org, "datasets"),
+    )
 
 
 @SETTINGS
 @given(spec=bodies, metadata=st.one_of(st.none(), bodies))
 def test_update_bodies(world, spec, metadata):
-    check(world, lambda c, k: c.datasets.update(k["ds"], spec=spec, metadata=metadata), lambda org, k: ds_path(org, k))
+    check(
+        world,
+        lambda c, k: c.datasets.update(k["ds"], spec=spec, metadata=metadata),
+        lambda org, k: ds_path(org, k),
+    )
 
 
 @SETTINGS
 @given(body=bodies)
 def test_annotation_bodies(world, body):
-    check(world, lambda c, k: c.annotations.update(k["ds"], k["asset"], k["ann"], body=body),
-          lambda org, k: ds_path(org, k, "assets", k["asset"], "annotations", k["ann"]))
+    check(
+        world,
+        lambda c, k: c.annotations.update(k["ds"], k["asset"], k["ann"], body=body),
+        lambda org, k: ds_path(org, k, "assets", k["asset"], "annotations", k["ann"]),
+    )
 
 
 @SETTINGS
 @given(new_name=texts)
 def test_rename_new_names(world, new_name):
-    check(world, lambda c, k: c.assets.rename(k["ds"], new_name, asset_id="ast-none"),
-          lambda org, k: ds_path(org, k, "assets", "ast-none", "name"))
+    check(
+        world,
+        lambda c, k: c.assets.rename(k["ds"], new_name, asset_id="ast-none"),
+        lambda org, k: ds_path(org, k, "assets", "ast-none", "name"),
+    )
 
 
 # -- the regressions hypothesis found ---------------------------------------------------------------
@@ -359,8 +477,16 @@ def test_an_id_with_a_trailing_newline_is_refused_before_io(world):
         lambda c, k: c.assets.count(k["ds"], filter_criteria="\ud800"),
         lambda c, k: c.assets.list(k["ds"], metadata_query="a\udfffb"),
     ],
-    ids=["nan", "inf", "object", "surrogate-body", "surrogate-create", "surrogate-path",
-         "surrogate-filter", "surrogate-query"],
+    ids=[
+        "nan",
+        "inf",
+        "object",
+        "surrogate-body",
+        "surrogate-create",
+        "surrogate-path",
+        "surrogate-filter",
+        "surrogate-query",
+    ],
 )
 def test_bodies_and_text_that_cannot_be_sent_are_refused_before_io(world, call):
     # Found by the fuzzing above: an unserialisable spec leaked a TypeError, NaN went out as

@@ -1,4 +1,5 @@
 """The client's life cycle over real sockets (DESIGN decision 8, the resource-management guide)."""
+
 import gc
 import threading
 import time
@@ -54,7 +55,9 @@ def test_close_is_idempotent_and_thread_safe(make_client):
 
 
 def test_garbage_collected_open_client_warns_and_frees_sockets(server):
-    client = vi.Client(secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url)
+    client = vi.Client(
+        secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url
+    )
     client.organizations.get()
     assert server.stats.connections_open == 1
     with warnings.catch_warnings(record=True) as caught:
@@ -71,10 +74,14 @@ def test_garbage_collected_open_client_warns_and_frees_sockets(server):
 def test_closed_client_is_not_warned_about(server):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with vi.Client(secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url):
+        with vi.Client(
+            secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url
+        ):
             pass
         gc.collect()
-    assert not [w for w in caught if issubclass(w.category, ResourceWarning) and "vi.Client" in str(w.message)]
+    assert not [
+        w for w in caught if issubclass(w.category, ResourceWarning) and "vi.Client" in str(w.message)
+    ]
 
 
 def test_api_requests_carry_protocol_headers(server, client):
@@ -115,8 +122,13 @@ def test_base_url_path_prefix_is_kept(server):
         return original(request, **kwargs)
 
     adapter.send = send
-    with vi.Client(secret_key=server.secret_key, organization_id=server.organization_id,
-                   endpoint="http://vi.local/api/", adapters={"http://vi.local/": adapter}, max_retries=0) as client:
+    with vi.Client(
+        secret_key=server.secret_key,
+        organization_id=server.organization_id,
+        endpoint="http://vi.local/api/",
+        adapters={"http://vi.local/": adapter},
+        max_retries=0,
+    ) as client:
         with pytest.raises(vi.ViNotFoundError):
             client.organizations.get()
     assert seen == ["http://vi.local/api/workspaces/" + server.organization_id]

@@ -1,4 +1,5 @@
 """Logging through the stdlib ``vi`` logger, with nothing set up unless asked (decision 9)."""
+
 import logging
 import os
 
@@ -23,7 +24,9 @@ def test_default_client_adds_no_handlers_and_writes_no_files(server, tmp_path, m
     monkeypatch.setenv("HOME", str(tmp_path))
     logger = logging.getLogger("vi")
     before = list(logger.handlers)
-    with vi.Client(secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url) as c:
+    with vi.Client(
+        secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url
+    ) as c:
         c.datasets.list()
     assert logger.handlers == before
     assert list(tmp_path.iterdir()) == []
@@ -39,8 +42,13 @@ def test_debug_logging_with_headers_and_bodies_never_shows_the_secret(server, ca
         log_response_body=True,
     )
     caplog.set_level(logging.DEBUG, logger="vi")
-    with vi.Client(secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url,
-                   logging_config=config, max_retries=1) as client:
+    with vi.Client(
+        secret_key=server.secret_key,
+        organization_id=server.organization_id,
+        endpoint=server.url,
+        logging_config=config,
+        max_retries=1,
+    ) as client:
         client._requester._sleep = lambda s: None
         client.datasets.create("logged", description="body")
         server.faults.add(method="GET", status=500, times=1)
@@ -57,8 +65,12 @@ def test_debug_logging_with_headers_and_bodies_never_shows_the_secret(server, ca
 def test_file_logging_only_when_asked(server, tmp_path):
     path = tmp_path / "logs" / "vi.log"
     config = LoggingConfig(level=LogLevel.DEBUG, enable_file=True, log_file_path=str(path), format="json")
-    with vi.Client(secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url,
-                   logging_config=config) as client:
+    with vi.Client(
+        secret_key=server.secret_key,
+        organization_id=server.organization_id,
+        endpoint=server.url,
+        logging_config=config,
+    ) as client:
         client.organizations.get()
     content = path.read_text()
     assert '"message": "HTTP request GET' in content
@@ -66,7 +78,12 @@ def test_file_logging_only_when_asked(server, tmp_path):
 
 
 def test_environment_overrides():
-    env = {"VI_LOG_LEVEL": "debug", "VI_ENABLE_CONSOLE": "yes", "VI_LOG_REQUEST_BODY": "maybe", "VI_LOG_FILE": "/x.log"}
+    env = {
+        "VI_LOG_LEVEL": "debug",
+        "VI_ENABLE_CONSOLE": "yes",
+        "VI_LOG_REQUEST_BODY": "maybe",
+        "VI_LOG_FILE": "/x.log",
+    }
     resolved = LoggingConfig().resolved(env)
     assert resolved.level is LogLevel.DEBUG and resolved.enable_console
     assert resolved.enable_file and resolved.log_file_path == "/x.log"
@@ -93,5 +110,7 @@ def test_no_handlers_at_import():
     import sys
 
     code = "import logging, vi, vi.client; print(len(logging.getLogger('vi').handlers))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=dict(os.environ))
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=dict(os.environ)
+    )
     assert out.stdout.strip() == "0"

@@ -6,6 +6,7 @@ The in-process server's fault rules answer in place of the API: a dict/list body
 a str as text, bytes as they are. Hypothesis fuzzes whole bodies and single-field mutations of
 the real documents; the rest are the cases a proxy or a broken deployment produces.
 """
+
 import json
 
 import pytest
@@ -25,7 +26,9 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 JSON_TYPE = {"Content-Type": "application/json"}
-HTML = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
+HTML = (
+    "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,10 @@ def world():
     ann = client.annotations.list(ds, asset).items[0].annotation_id
     run = client.runs.list().items[0].run_id
     known = {
-        "ds": ds, "asset": asset, "ann": ann, "run": run,
+        "ds": ds,
+        "asset": asset,
+        "ann": ann,
+        "run": run,
         "flow": client.flows.list().items[0].flow_id,
         "tp": client.training_projects.list().items[0].training_project_id,
         "folder": client.folders.list(ds).items[0]["name"],
@@ -59,23 +65,42 @@ CALLS = {
     "datasets.get": ("GET", r"/datasets/[^/]+$", lambda c, k: c.datasets.get(k["ds"])),
     "datasets.list": ("GET", r"/datasets$", lambda c, k: c.datasets.list()),
     "datasets.create": ("POST", r"/datasets$", lambda c, k: c.datasets.create("malformed")),
-    "datasets.update": ("PATCH", r"/datasets/[^/]+$", lambda c, k: c.datasets.update(k["ds"], spec={"description": "x"})),
+    "datasets.update": (
+        "PATCH",
+        r"/datasets/[^/]+$",
+        lambda c, k: c.datasets.update(k["ds"], spec={"description": "x"}),
+    ),
     "assets.get": ("GET", r"/assets/[^/]+$", lambda c, k: c.assets.get(k["ds"], k["asset"])),
     "assets.list": ("GET", r"/assets$", lambda c, k: c.assets.list(k["ds"])),
     "assets.count": ("GET", r"/assets:count$", lambda c, k: c.assets.count(k["ds"])),
-    "annotations.get": ("GET", r"/annotations/[^/]+$", lambda c, k: c.annotations.get(k["ds"], k["asset"], k["ann"])),
+    "annotations.get": (
+        "GET",
+        r"/annotations/[^/]+$",
+        lambda c, k: c.annotations.get(k["ds"], k["asset"], k["ann"]),
+    ),
     "annotations.list": ("GET", r"/annotations$", lambda c, k: c.annotations.list(k["ds"], k["asset"])),
     "runs.get": ("GET", r"/runs/[^/]+$", lambda c, k: c.runs.get(k["run"])),
     "runs.list": ("GET", r"/runs$", lambda c, k: c.runs.list()),
     "flows.get": ("GET", r"/flows/[^/]+$", lambda c, k: c.flows.get(k["flow"])),
-    "training_projects.get": ("GET", r"/trainingProjects/[^/]+$", lambda c, k: c.training_projects.get(k["tp"])),
+    "training_projects.get": (
+        "GET",
+        r"/trainingProjects/[^/]+$",
+        lambda c, k: c.training_projects.get(k["tp"]),
+    ),
     "models.list": ("GET", r"/outputs$", lambda c, k: c.models.list(k["run"])),
     "models.get": ("GET", r"/outputs$", lambda c, k: c.models.get(k["run"])),
     "folders.get": ("GET", r"/folders/[^/]+$", lambda c, k: c.folders.get(k["ds"], k["folder"])),
     "folders.list": ("GET", r"/folders$", lambda c, k: c.folders.list(k["ds"])),
 }
-LISTS = ["organizations.list", "datasets.list", "assets.list", "annotations.list", "runs.list", "models.list",
-         "folders.list"]
+LISTS = [
+    "organizations.list",
+    "datasets.list",
+    "assets.list",
+    "annotations.list",
+    "runs.list",
+    "models.list",
+    "folders.list",
+]
 TYPED_LISTS = [name for name in LISTS if name != "folders.list"]
 
 
@@ -149,7 +174,9 @@ def test_json_array_where_an_object_is_expected(world, name):
     ],
     ids=["invalid-utf8", "huge-number-text", "deep-nesting", "cut-json", "binary", "garbage"],
 )
-@pytest.mark.parametrize("name", ["datasets.get", "datasets.list", "assets.count", "folders.get", "models.get"])
+@pytest.mark.parametrize(
+    "name", ["datasets.get", "datasets.list", "assets.count", "folders.get", "models.get"]
+)
 def test_undecodable_bodies(world, name, body, problem):
     error = raises(world, name, body=body, headers=JSON_TYPE)
     assert isinstance(error, vi.ViResponseError)
@@ -166,16 +193,21 @@ def test_undecodable_error_bodies_still_give_the_status_error(world, status):
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
-@pytest.mark.parametrize("body", [None, 0, 10**30, 1e308, True, "text", [], {"unexpected": {"deep": [[[]]]}}],
-                         ids=["null", "zero", "huge-int", "huge-float", "true", "string", "empty-array", "garbage"])
+@pytest.mark.parametrize(
+    "body",
+    [None, 0, 10**30, 1e308, True, "text", [], {"unexpected": {"deep": [[[]]]}}],
+    ids=["null", "zero", "huge-int", "huge-float", "true", "string", "empty-array", "garbage"],
+)
 def test_wrong_json_values(world, name, body):
     raw = json.dumps(body).encode()
     error = answer(world, name, body=raw, headers=JSON_TYPE)
     if error is None:
         # what may legitimately decode: an empty listing ({"unexpected": …} has no items), any
         # object where the protocol types the answer as a dict, and a bare count
-        assert (name in LISTS or name == "folders.get") and isinstance(body, dict) or (
-            name == "assets.count" and body in (0, 10**30)
+        assert (
+            (name in LISTS or name == "folders.get")
+            and isinstance(body, dict)
+            or (name == "assets.count" and body in (0, 10**30))
         ), name
     elif name == "models.get" and isinstance(body, dict):
         assert isinstance(error, vi.ViNotFoundError)  # documented: an envelope without items
@@ -250,7 +282,9 @@ def test_a_malformed_later_page_raises_while_walking(world):
     server.faults.clear()
     first = client.datasets.list(page_size=5)
     assert first.next_page
-    server.faults.add(method="GET", path=r"/datasets$", status=200, body={"items": [{"datasetId": 1}]}, times=1)
+    server.faults.add(
+        method="GET", path=r"/datasets$", status=200, body={"items": [{"datasetId": 1}]}, times=1
+    )
     try:
         with pytest.raises(vi.ViResponseError, match=r"items\[0\]\.") as info:
             list(first.all_items())
@@ -268,8 +302,13 @@ def test_asset_count_shapes(world):
 
 # -- hypothesis: fuzzed JSON bodies and single-field mutations ----------------------------------------
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=10**20, max_value=10**40),
-    st.floats(allow_nan=False), st.text(max_size=20), st.just(""),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=10**20, max_value=10**40),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.just(""),
 )
 json_values = st.recursive(
     json_scalars,
@@ -280,8 +319,14 @@ json_values = st.recursive(
 
 @pytest.mark.parametrize("name", sorted(CALLS))
 @SETTINGS
-@given(body=st.one_of(json_values, st.dictionaries(st.sampled_from(["items", "nextPage", "prevPage", "count",
-                                                                      "runOutputId", "kind"]), json_values)))
+@given(
+    body=st.one_of(
+        json_values,
+        st.dictionaries(
+            st.sampled_from(["items", "nextPage", "prevPage", "count", "runOutputId", "kind"]), json_values
+        ),
+    )
+)
 def test_fuzzed_json_bodies(world, name, body):
     error = answer(world, name, body=json.dumps(body).encode(), headers=JSON_TYPE)
     if error is not None:
@@ -303,7 +348,9 @@ def test_single_field_mutations_of_real_documents(world, name, data):
         target = target[key]
     if not isinstance(target, (dict, list)) or not target:
         return
-    key = data.draw(st.sampled_from(sorted(target) if isinstance(target, dict) else range(len(target))), label="key")
+    key = data.draw(
+        st.sampled_from(sorted(target) if isinstance(target, dict) else range(len(target))), label="key"
+    )
     if isinstance(target, dict) and data.draw(st.booleans(), label="delete"):
         del target[key]
     else:

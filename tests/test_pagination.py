@@ -1,4 +1,5 @@
 """Page iteration: lazy, one page held at a time, ``limit``, loop guard (PROTOCOL §5)."""
+
 import gc
 import weakref
 
@@ -78,4 +79,6 @@ def test_walk_every_dataset_over_sockets(server, client):
     assert len(ids) == len(set(ids)) == 25
     pages = list(client.datasets.list(pagination={"page_size": 10}))
     assert [len(p) for p in pages] == [10, 10, 5]
-    assert [d.dataset_id for d in client.datasets.list(pagination={"page_size": 7}).all_items(limit=9)] == ids[:9]
+    assert [
+        d.dataset_id for d in client.datasets.list(pagination={"page_size": 7}).all_items(limit=9)
+    ] == ids[:9]

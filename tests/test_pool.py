@@ -1,4 +1,5 @@
 """Pool semantics over real sockets (DESIGN decision 1)."""
+
 import logging
 import threading
 import time
@@ -116,8 +117,13 @@ def test_extras_unused_for_long_are_closed_even_while_the_pool_stays_busy(server
 
 
 def test_bad_limits_rejected():
-    for kwargs in ({"max_connections": 0}, {"max_keepalive_connections": -1}, {"max_connections": "8"},
-                   {"max_connections": True}, {"max_keepalive_connections": 1.5}):
+    for kwargs in (
+        {"max_connections": 0},
+        {"max_keepalive_connections": -1},
+        {"max_connections": "8"},
+        {"max_connections": True},
+        {"max_keepalive_connections": 1.5},
+    ):
         with pytest.raises(vi.ViConfigurationError):
             vi.Client(secret_key="k" * 10, organization_id="o", **kwargs)
 
@@ -151,8 +157,9 @@ def test_user_adapter_used_for_its_prefix_and_not_closed(server):
     client.close()
     assert adapter.closed == 0
     other = CountingAdapter(server.adapter())
-    with vi.Client(secret_key=server.secret_key, organization_id=server.organization_id,
-                   endpoint="http://other.local") as second:
+    with vi.Client(
+        secret_key=server.secret_key, organization_id=server.organization_id, endpoint="http://other.local"
+    ) as second:
         second.mount("http://other.local/", other)
         second.datasets.list()
     assert other.sent == 1 and other.closed == 0

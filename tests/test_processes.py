@@ -1,5 +1,6 @@
 """Fork and pickle (DESIGN decision 7): a client created in the parent works in children made by
 ``os.fork()`` and by the ``spawn`` start method, and the parent's client keeps working."""
+
 import multiprocessing
 import os
 import pickle

@@ -1,4 +1,5 @@
 """Each row of PROTOCOL §13.2, driven by the local server's fault injection over sockets."""
+
 import socket
 
 import pytest
@@ -89,8 +90,9 @@ def free_port():
 
 
 def test_connection_refused_retried_for_every_method():
-    client = vi.Client(secret_key="k" * 8, organization_id="o", endpoint="http://127.0.0.1:%d" % free_port(),
-                       max_retries=2)
+    client = vi.Client(
+        secret_key="k" * 8, organization_id="o", endpoint="http://127.0.0.1:%d" % free_port(), max_retries=2
+    )
     client._requester._sleep = lambda s: None
     with client:
         with pytest.raises(vi.ViNetworkError) as info:

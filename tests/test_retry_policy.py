@@ -1,4 +1,5 @@
 """Retry policy as values: backoff arithmetic, Retry-After parsing, budgets (PROTOCOL §13)."""
+
 from email.utils import formatdate
 
 import pytest
@@ -31,7 +32,16 @@ def test_parse_retry_after_http_date():
     assert parse_retry_after(formatdate(0, usegmt=True), now=1000.0) == 0.0
 
 
-@pytest.mark.parametrize("kwargs", [{"max_retries": -1}, {"base_delay": 0}, {"base_delay": 5, "max_delay": 1}, {"strategy": "x"}, {"jitter_factor": 2}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"max_retries": -1},
+        {"base_delay": 0},
+        {"base_delay": 5, "max_delay": 1},
+        {"strategy": "x"},
+        {"jitter_factor": 2},
+    ],
+)
 def test_invalid_retry_config(kwargs):
     with pytest.raises(ValueError):
         RetryConfig(**kwargs)

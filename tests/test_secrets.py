@@ -6,6 +6,7 @@ Two kinds of key are used: one shaped like a real key (``dtvi_…``, which the l
 recognises by pattern) and one that is not, so that only the client's own bookkeeping of its
 secret can keep it out of sight.
 """
+
 import logging
 import pickle
 import socket
@@ -83,8 +84,11 @@ def failing_calls(server, secret):
     def echoed_500():
         # a proxy that reflects the request's headers into its answer's (found by this test:
         # x-request-id and Retry-After went into the error's details and pickle verbatim)
-        server.faults.add(status=500, body="upstream said: Authorization: Bearer %s (key=%s)" % (secret, secret),
-                          headers={"x-request-id": "req " + secret, "Retry-After": secret})
+        server.faults.add(
+            status=500,
+            body="upstream said: Authorization: Bearer %s (key=%s)" % (secret, secret),
+            headers={"x-request-id": "req " + secret, "Retry-After": secret},
+        )
         with client_for(server) as c:
             c.organizations.get()
 
@@ -102,15 +106,31 @@ def failing_calls(server, secret):
         c.close()
         c.organizations.get()
 
-    return [("401", unauthorized), ("401-echo", echoed_401), ("404", not_found), ("500-echo", echoed_500),
-            ("network", network), ("timeout", timeout), ("closed", closed_client)]
+    return [
+        ("401", unauthorized),
+        ("401-echo", echoed_401),
+        ("404", not_found),
+        ("500-echo", echoed_500),
+        ("network", network),
+        ("timeout", timeout),
+        ("closed", closed_client),
+    ]
 
 
 def test_client_and_config_reprs_hide_the_key(server, secret):
     with client_for(server) as client:
-        assert_hidden(secret, repr(client), str(client), repr(client.config), str(client.config),
-                      repr(client.config.secret_key), str(client.config.secret_key), repr(client._requester),
-                      repr(client.datasets), repr(vars(client)))
+        assert_hidden(
+            secret,
+            repr(client),
+            str(client),
+            repr(client.config),
+            str(client.config),
+            repr(client.config.secret_key),
+            str(client.config.secret_key),
+            repr(client._requester),
+            repr(client.datasets),
+            repr(vars(client)),
+        )
         assert client.config.secret_key.reveal() == secret  # the value is there, just never shown
 
 
@@ -127,8 +147,14 @@ def test_errors_of_failing_calls_hide_the_key(server, secret):
         assert_hidden(secret, pickle.dumps(error), *error_texts(restored))
         assert type(restored) is type(error) and restored.status_code == error.status_code, label
     server.faults.clear()
-    assert {"ViAuthenticationError", "ViNotFoundError", "ViServerError", "ViNetworkError",
-            "ViTimeoutError", "ViClientClosedError"} <= seen
+    assert {
+        "ViAuthenticationError",
+        "ViNotFoundError",
+        "ViServerError",
+        "ViNetworkError",
+        "ViTimeoutError",
+        "ViClientClosedError",
+    } <= seen
 
 
 def test_pickles_hide_the_key_unless_asked(server, secret):
@@ -169,9 +195,16 @@ def debug_logs():
 
 
 FULL_LOGGING = dict(
-    level=LogLevel.DEBUG, log_requests=True, log_responses=True, log_request_headers=True, log_response_headers=True,
-    log_request_body=True, log_response_body=True, max_request_body_size=100_000,
-    max_response_body_size=100_000, respect_environment=False,
+    level=LogLevel.DEBUG,
+    log_requests=True,
+    log_responses=True,
+    log_request_headers=True,
+    log_response_headers=True,
+    log_request_body=True,
+    log_response_body=True,
+    max_request_body_size=100_000,
+    max_response_body_size=100_000,
+    respect_environment=False,
 )
 
 
@@ -183,7 +216,9 @@ def test_debug_logs_with_headers_and_bodies_hide_the_key(server, secret, debug_l
         # a caller who pastes the key into a body, and a server that echoes it back
         created = client.datasets.create("audit", description="key is %s" % secret)
         assert created.description == "key is %s" % secret  # data is data: only logs are scrubbed
-        server.faults.add(status=200, body={"echo": "Bearer " + secret, "again": secret}, path=r"/workspaces/[^/]+$")
+        server.faults.add(
+            status=200, body={"echo": "Bearer " + secret, "again": secret}, path=r"/workspaces/[^/]+$"
+        )
         with pytest.raises(vi.ViResponseError):
             client.organizations.get()
         server.faults.add(status=503, retry_after="0", times=2, path=r"/workspaces/[^/]+$")
@@ -238,8 +273,13 @@ def test_redirects_off_the_api_origin_drop_credentials(server, other, secret, st
 
 def test_a_redirect_within_the_api_origin_keeps_credentials(server):
     # the other half of the rule: the same origin still authenticates (else every 30x would 401)
-    server.faults.add(method="GET", path=r"/workspaces/[^/]+$", status=307, times=1,
-                      headers={"Location": server.url + "/workspaces/" + server.organization_id})
+    server.faults.add(
+        method="GET",
+        path=r"/workspaces/[^/]+$",
+        status=307,
+        times=1,
+        headers={"Location": server.url + "/workspaces/" + server.organization_id},
+    )
     with client_for(server) as client:
         assert client.organizations.get().organization_id == server.organization_id
     final = server.stats.requests[-1]

@@ -10,6 +10,7 @@ Samples lean on a few names the guide leaves to the reader: ``concurrent`` (neve
 ``dataset_ids``, ``process``, ``make_request`` and, in one loop, ``asset``. The namespace gives
 them their obvious meaning; nothing else is added.
 """
+
 import concurrent.futures
 import contextlib
 import gc
@@ -253,7 +254,9 @@ def test_resource_leak_solution(run):
         warnings.simplefilter("always")
         run(22)
         gc.collect()
-    assert not [w for w in caught if issubclass(w.category, ResourceWarning) and "vi.Client" in str(w.message)]
+    assert not [
+        w for w in caught if issubclass(w.category, ResourceWarning) and "vi.Client" in str(w.message)
+    ]
     assert run.server.stats.request_count == 1000
     assert _eventually(lambda: run.server.stats.connections_open <= baseline)
 

@@ -10,6 +10,7 @@ entry; set-up and verification requests are free. The storage interactions S1-S6
 transfers issue and are not here; where an API call needs bytes to have arrived in storage
 (A12/A13, N8), the test puts them into the store directly instead of going through storage.
 """
+
 from __future__ import annotations
 
 import base64
@@ -105,15 +106,17 @@ class T:
 
     def ingestion(self, ds: str, *files: tuple) -> Any:
         """A7 in set-up: an ingestion session declaring `files` ((filename, mime, size), ...)."""
-        assets = [{"filename": f, "mime": m, "size": s, "kind": "Video" if m.startswith("video/") else "Image"}
-                  for f, m, s in files]
+        assets = [
+            {"filename": f, "mime": m, "size": s, "kind": "Video" if m.startswith("video/") else "Image"}
+            for f, m, s in files
+        ]
         return self.client.assets.create_ingestion_session(ds, assets)
 
     def import_session(self, ds: str) -> Any:
         return self.client.annotations.create_import_session(ds)
 
     def short(self, ds: str) -> str:
-        return ds[len(self.org) + 1:] if ds.startswith(self.org + "_") else ds
+        return ds[len(self.org) + 1 :] if ds.startswith(self.org + "_") else ds
 
 
 def not_found(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -206,7 +209,9 @@ def o6(t: T) -> None:
     t.client.datasets.create("E2E quota")
     quota = t.call(t.client.organizations.get_quota)
     assert quota["usage"]["datasets"] == SEED["datasets"] + 1
-    total = sum(t.client.assets.count(d.dataset_id) for d in t.client.datasets.list(page_size=100).all_items())
+    total = sum(
+        t.client.assets.count(d.dataset_id) for d in t.client.datasets.list(page_size=100).all_items()
+    )
     assert quota["usage"]["assets"] == total
     assert t.client.assets.count(ds) == SEED["assets_per_dataset"]
 
@@ -232,7 +237,9 @@ def d2(t: T) -> None:
 
 
 def d3(t: T) -> None:
-    created = t.call(t.client.datasets.create, "E2E created", tags={"car": 0, "person": 1}, metadata={"team": "qa"})
+    created = t.call(
+        t.client.datasets.create, "E2E created", tags={"car": 0, "person": 1}, metadata={"team": "qa"}
+    )
     got = t.client.datasets.get(created.dataset_id)
     assert got.name == "E2E created" and got.tags == {"car": 0, "person": 1}
     assert created.dataset_id in [d.dataset_id for d in t.client.datasets.list(page_size=100).all_items()]
@@ -286,7 +293,9 @@ def d9(t: T) -> None:
     t.server.operations.finish_all()
     done = t.client.datasets.get_export(ds, export.dataset_export_id)
     assert done.status.download_url is not None
-    assert export.dataset_export_id in [e.dataset_export_id for e in t.client.datasets.list_exports(ds).all_items()]
+    assert export.dataset_export_id in [
+        e.dataset_export_id for e in t.client.datasets.list_exports(ds).all_items()
+    ]
 
 
 def d10(t: T) -> None:
@@ -324,7 +333,10 @@ def d13(t: T) -> None:
     assert t.client.datasets.get_aggregation_statistics(ds)["pendingOperation"]["status"] == "Running"
     t.server.operations.finish_all()
     stats = t.client.datasets.get_aggregation_statistics(ds)
-    assert stats["pendingOperation"] is None and stats["payload"]["results"]["assetTotal"] == SEED["assets_per_dataset"]
+    assert (
+        stats["pendingOperation"] is None
+        and stats["payload"]["results"]["assetTotal"] == SEED["assets_per_dataset"]
+    )
 
 
 def d14(t: T) -> None:
@@ -343,7 +355,9 @@ def d15(t: T) -> None:
         t.client.datasets.bulk_delete_assets(ds, "no-such-file", wait=False).delete_many_assets_session_id
         for _ in range(2)
     }
-    sessions = t.call(lambda: list(t.client.datasets.list_bulk_asset_deletion_sessions(ds, page_size=1).all_items()))
+    sessions = t.call(
+        lambda: list(t.client.datasets.list_bulk_asset_deletion_sessions(ds, page_size=1).all_items())
+    )
     assert {s["deleteManyAssetsSessionId"] for s in sessions} == made and len(t.seen) == 2
 
 
@@ -467,7 +481,9 @@ def _put_part(t: T, ds: str, upload_id: str, part: int, data: bytes) -> str:
 def a10(t: T) -> None:
     ds = t.ds()
     session = t.ingestion(ds, ("e2e_a10.mp4", "video/mp4", 10))
-    upload = t.call(t.client.assets.create_multipart_upload, ds, session.ingestion_id, "e2e_a10.mp4", 10, "video/mp4")
+    upload = t.call(
+        t.client.assets.create_multipart_upload, ds, session.ingestion_id, "e2e_a10.mp4", 10, "video/mp4"
+    )
     assert upload.spec.ingestion_id == session.ingestion_id and upload.spec.size_bytes == 10
     assert upload.status.part_count == 1
     part = t.client.assets.get_multipart_part_url(ds, upload.multipart_upload_id, 1)
@@ -566,7 +582,9 @@ def n4(t: T) -> None:
     new_tag = ann.spec.tag + 5
     t.call(t.client.annotations.update, ds, asset.asset_id, ann.annotation_id, {"spec": {"tag": new_tag}})
     got = t.client.annotations.get(ds, asset.asset_id, ann.annotation_id)
-    assert got.spec.tag == new_tag and got.spec.aggregation.this_part.role == ann.spec.aggregation.this_part.role
+    assert (
+        got.spec.tag == new_tag and got.spec.aggregation.this_part.role == ann.spec.aggregation.this_part.role
+    )
 
 
 def n5(t: T) -> None:
@@ -582,12 +600,17 @@ def n5(t: T) -> None:
 def n6(t: T) -> None:
     ds = t.ds()
     session = t.call(
-        t.client.annotations.create_import_session, ds, failure_policies={"on_bad_file": "Warn"}, metadata={"k": "v"}
+        t.client.annotations.create_import_session,
+        ds,
+        failure_policies={"on_bad_file": "Warn"},
+        metadata={"k": "v"},
     )
     sid = session.annotation_import_session_id
     assert session.spec.failure_policies.on_bad_file == "Warn"
     assert conditions(session) == {"FilesInserted": "Waiting"}
-    assert sid in [s["annotationImportSessionId"] for s in t.client.annotation_import_sessions.list(ds).all_items()]
+    assert sid in [
+        s["annotationImportSessionId"] for s in t.client.annotation_import_sessions.list(ds).all_items()
+    ]
 
 
 JSONL_FILE = "e2e.jsonl"
@@ -605,7 +628,9 @@ def n7(t: T) -> None:
     answer = t.call(t.client.annotations.add_import_files, ds, sid, files)
     assert list(answer.files) == [JSONL_FILE] and answer.files[JSONL_FILE].method == "PUT"
     sample = t.client.annotation_import_sessions.get_files_sample(ds, sid)
-    assert [(f["name"], f["sizeBytes"], f["uploaded"]) for f in sample["files"]] == [(JSONL_FILE, len(data), False)]
+    assert [(f["name"], f["sizeBytes"], f["uploaded"]) for f in sample["files"]] == [
+        (JSONL_FILE, len(data), False)
+    ]
     # the dict variant of N7 registers more files on the same session
     more = t.call(
         t.client.annotation_import_sessions.add_files,
@@ -620,7 +645,9 @@ def n7(t: T) -> None:
 def _uploaded_import(t: T, ds: str, asset_id: str) -> str:
     sid = t.import_session(ds).annotation_import_session_id
     data = _jsonl(asset_id)
-    t.client.annotations.add_import_files(ds, sid, {JSONL_FILE: {"sizeBytes": len(data), "crc32c": crc_b64(data)}})
+    t.client.annotations.add_import_files(
+        ds, sid, {JSONL_FILE: {"sizeBytes": len(data), "crc32c": crc_b64(data)}}
+    )
     # Storage (S5) is the transfers issue: put the file's bytes straight into the store.
     t.server.store.receive_import_file(t.org, t.short(ds), sid, JSONL_FILE, data)
     return sid
@@ -766,8 +793,11 @@ def f1(t: T) -> None:
     ds = t.ds()
     folders = t.call(lambda: list(t.client.folders.list(ds, page_size=1).all_items()))
     assert [f["name"] for f in folders] == ["training", "training/batch 1", "validation"] and len(t.seen) == 3
-    by_name = t.call(lambda: list(t.client.folders.list(ds, filter_criteria="train", sort_by="name", sort_order="desc")
-                                  .all_items()))
+    by_name = t.call(
+        lambda: list(
+            t.client.folders.list(ds, filter_criteria="train", sort_by="name", sort_order="desc").all_items()
+        )
+    )
     assert [f["name"] for f in by_name] == ["training/batch 1", "training"]
 
 
@@ -839,7 +869,11 @@ def l2(t: T) -> None:
 
 def l3(t: T) -> None:
     ds = t.ds()
-    body = {"name": "E2E ontology", "description": "made by PUT", "spec": {"classes": [{"name": "car", "tag": 0}]}}
+    body = {
+        "name": "E2E ontology",
+        "description": "made by PUT",
+        "spec": {"classes": [{"name": "car", "tag": 0}]},
+    }
     put = t.call(t.client.ontologies.replace, ds, "ont-e2e", body)
     assert put["ontologyId"] == "ont-e2e"
     got = t.client.ontologies.get(ds, "ont-e2e")
@@ -883,7 +917,9 @@ def as1(t: T) -> None:
     ds = t.ds()
     t.ingestion(ds, ("e2e_as1.jpg", "image/jpeg", 10))
     sources = t.call(lambda: list(t.client.asset_sources.list(ds, page_size=1).all_items()))
-    assert [(s["assetSourceClass"], s["assetSourceProvider"], s["assetSourceId"]) for s in sources] == [SOURCE]
+    assert [(s["assetSourceClass"], s["assetSourceProvider"], s["assetSourceId"]) for s in sources] == [
+        SOURCE
+    ]
     assert sources[0]["ingestionSessionCount"] == 1
 
 
@@ -914,8 +950,12 @@ def as4(t: T) -> None:
 
 def as5(t: T) -> None:
     ds = t.ds()
-    made = [t.ingestion(ds, (f"e2e_as5_{i}.jpg", "image/jpeg", 10)).asset_ingestion_session_id for i in range(3)]
-    sessions = t.call(lambda: list(t.client.asset_sources.list_ingestion_sessions(ds, *SOURCE, page_size=1).all_items()))
+    made = [
+        t.ingestion(ds, (f"e2e_as5_{i}.jpg", "image/jpeg", 10)).asset_ingestion_session_id for i in range(3)
+    ]
+    sessions = t.call(
+        lambda: list(t.client.asset_sources.list_ingestion_sessions(ds, *SOURCE, page_size=1).all_items())
+    )
     assert [s["assetIngestionSessionId"] for s in sessions] == made and len(t.seen) == 3
 
 
@@ -935,7 +975,9 @@ def w2(t: T) -> None:
     t.client.annotations.delete(ds, asset.asset_id, t.annotations(ds, asset.asset_id)[0].annotation_id)
     got = t.call(t.client.assets_with_objects.get, ds, asset.asset_id)
     assert got["assetId"] == asset.asset_id
-    assert [o["annotationId"] for o in got["objects"]] == [a.annotation_id for a in t.annotations(ds, asset.asset_id)]
+    assert [o["annotationId"] for o in got["objects"]] == [
+        a.annotation_id for a in t.annotations(ds, asset.asset_id)
+    ]
     assert len(got["objects"]) == SEED["annotations_per_asset"] - 1
 
 
@@ -966,11 +1008,23 @@ def x3(t: T) -> None:
     t.client.annotation_import_sessions.update_status(
         ds,
         sid,
-        {"status": {"conditions": [{"condition": "FilesInserted", "status": "FailedReach",
-                                    "lastTransitionTime": 1733900000000, "reason": "UserUploadErrored"}]}},
+        {
+            "status": {
+                "conditions": [
+                    {
+                        "condition": "FilesInserted",
+                        "status": "FailedReach",
+                        "lastTransitionTime": 1733900000000,
+                        "reason": "UserUploadErrored",
+                    }
+                ]
+            }
+        },
     )
     after = t.client.annotation_import_sessions.get_logs(ds, sid)
-    assert any(e["level"] == "ERROR" and "FilesInserted: FailedReach" in e["message"] for e in after["entries"])
+    assert any(
+        e["level"] == "ERROR" and "FilesInserted: FailedReach" in e["message"] for e in after["entries"]
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -996,7 +1050,9 @@ def t2(t: T) -> None:
 
 def t3(t: T) -> None:
     spec = {"name": "E2E project", "description": "made by the e2e suite", "type": "phrase-grounding"}
-    created = t.call(t.client.training_projects.create, spec, training_project_id="tp-e2e", metadata={"k": "v"})
+    created = t.call(
+        t.client.training_projects.create, spec, training_project_id="tp-e2e", metadata={"k": "v"}
+    )
     assert created.training_project_id == "tp-e2e"
     got = t.client.training_projects.get("tp-e2e")
     assert (got.spec.name, got.spec.description) == ("E2E project", "made by the e2e suite")
@@ -1009,7 +1065,10 @@ def t4(t: T) -> None:
     got = t.client.training_projects.get(project.training_project_id)
     assert got.spec.description == "patched" and got.spec.name == project.spec.name
     t.call(t.client.training_projects.update, project.training_project_id, metadata={"a": "1", "b": "2"})
-    assert t.client.training_projects.get(project.training_project_id).metadata.attributes == {"a": "1", "b": "2"}
+    assert t.client.training_projects.get(project.training_project_id).metadata.attributes == {
+        "a": "1",
+        "b": "2",
+    }
     # PROTOCOL §8.8: metadata values may be None on T4 (and §1.5: explicit nulls must be accepted)
     t.call(t.client.training_projects.update, project.training_project_id, metadata={"a": None})
     attributes = t.client.training_projects.get(project.training_project_id).metadata.attributes
@@ -1102,9 +1161,13 @@ def fl5(t: T) -> None:
 
 
 def fl6(t: T) -> None:
-    full = {f.flow_id: (f.spec.name, len(f.spec.blocks)) for f in t.client.flows.list(page_size=100).all_items()}
+    full = {
+        f.flow_id: (f.spec.name, len(f.spec.blocks)) for f in t.client.flows.list(page_size=100).all_items()
+    }
     simple = t.call(lambda: list(t.client.flows.list_simple(page_size=1).all_items()))
-    assert {s["flowId"]: (s["name"], s["blockCount"]) for s in simple} == full and len(t.seen) == len(full) >= 2
+    assert {s["flowId"]: (s["name"], s["blockCount"]) for s in simple} == full and len(t.seen) == len(
+        full
+    ) >= 2
 
 
 def fl7(t: T) -> None:
@@ -1139,14 +1202,28 @@ def fl9(t: T) -> None:
 def fl10(t: T) -> None:
     flow = t.flow()
     name = flow.spec.tolerations["accelerators"][0]
-    body = {"items": [{"trainingAcceleratorId": name, "configurations": [
-        {"count": 1, "action": "Allow"}, {"count": 8, "action": "Deny", "reason": "Quota exceeded"}]}]}
+    body = {
+        "items": [
+            {
+                "trainingAcceleratorId": name,
+                "configurations": [
+                    {"count": 1, "action": "Allow"},
+                    {"count": 8, "action": "Deny", "reason": "Quota exceeded"},
+                ],
+            }
+        ]
+    }
     answer = t.call(t.client.flows.update_accelerators, flow.flow_id, body)
     assert answer.flow_id == flow.flow_id
-    item = next(i for i in t.client.flows.get_accelerators(flow.flow_id).items
-                if i.accelerator.training_accelerator_id == name)
+    item = next(
+        i
+        for i in t.client.flows.get_accelerators(flow.flow_id).items
+        if i.accelerator.training_accelerator_id == name
+    )
     assert [(c.count, c.action, c.reason) for c in item.configurations] == [
-        (1, "Allow", None), (8, "Deny", "Quota exceeded")]
+        (1, "Allow", None),
+        (8, "Deny", "Quota exceeded"),
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1233,7 +1310,9 @@ def _doc_delete(prefix: str) -> Callable[[T], None]:
 def dp6(t: T) -> None:
     deployment = list(t.client.deployments.list().all_items())[0]["deploymentId"]
     stats = t.call(t.client.deployments.get_statistics, deployment)
-    assert stats["deploymentId"] == deployment and stats["requests"]["total"] >= stats["requests"]["succeeded"]
+    assert (
+        stats["deploymentId"] == deployment and stats["requests"]["total"] >= stats["requests"]["succeeded"]
+    )
     t.client.deployments.delete(deployment)
     not_found(t.client.deployments.get_statistics, deployment)
 
@@ -1241,7 +1320,10 @@ def dp6(t: T) -> None:
 def dp7(t: T) -> None:
     ids = [d["deploymentId"] for d in t.client.deployments.list().all_items()]
     stats = t.call(t.client.deployments.batch_get_statistics, ids)
-    assert "deploymentIds=" + "%2C".join(ids) in t.seen[-1].query or "deploymentIds=" + ",".join(ids) in t.seen[-1].query
+    assert (
+        "deploymentIds=" + "%2C".join(ids) in t.seen[-1].query
+        or "deploymentIds=" + ",".join(ids) in t.seen[-1].query
+    )
     assert sorted(stats["items"]) == sorted(ids)
     assert stats["items"][ids[0]]["requests"] == t.client.deployments.get_statistics(ids[0])["requests"]
 
@@ -1252,7 +1334,9 @@ def dj6(t: T) -> None:
     assert kb["deploymentProjectId"] == project["deploymentProjectId"]
     assert len(kb["documents"]) == project["spec"]["documents"]
     t.client.deployment_projects.update(project["deploymentProjectId"], {"spec": {"documents": 7}})
-    assert len(t.client.deployment_projects.get_knowledge_base(project["deploymentProjectId"])["documents"]) == 7
+    assert (
+        len(t.client.deployment_projects.get_knowledge_base(project["deploymentProjectId"])["documents"]) == 7
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1464,10 +1548,14 @@ def test_path_regexes_are_anchored_per_endpoint() -> None:
         "D4": f"/workspaces/{org}/datasets/{org}_dsabc",
         "A4": f"/workspaces/{org}/datasets/{org}_dsabc/assets:count",
         "A9": f"/workspaces/{org}/datasets/{org}_dsabc/assetSources/managed/datature/default"
-              "/assetIngestionSessions/ais-1:cancel",
+        "/assetIngestionSessions/ais-1:cancel",
         "T8": f"/dryRuns/workspaces/{org}/trainingProjects",
     }
     by_id = {entry.id: entry for entry in TABLE}
     for endpoint_id, path in samples.items():
-        matching = [e.id for e in TABLE if e.method == by_id[endpoint_id].method and path_regex(e.path, org).fullmatch(path)]
+        matching = [
+            e.id
+            for e in TABLE
+            if e.method == by_id[endpoint_id].method and path_regex(e.path, org).fullmatch(path)
+        ]
         assert matching == [endpoint_id], (endpoint_id, matching)

@@ -3,6 +3,7 @@
 The front end terminates TLS and relays each request to an in-process local Vi server, so the
 client talks real HTTPS with real certificate checks and gets real protocol answers.
 """
+
 import http.server
 import ssl
 import threading
@@ -27,7 +28,9 @@ class _Relay(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-        answer = self.server.session.request(self.command, "http://vi.local" + self.path, data=body, headers=headers)
+        answer = self.server.session.request(
+            self.command, "http://vi.local" + self.path, data=body, headers=headers
+        )
         payload = answer.content
         self.send_response(answer.status_code)
         self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
@@ -75,8 +78,13 @@ def https(ca):
 
 
 def make(local, url, **kwargs):
-    return vi.Client(secret_key=local.secret_key, organization_id=local.organization_id, endpoint=url,
-                     max_retries=0, **kwargs)
+    return vi.Client(
+        secret_key=local.secret_key,
+        organization_id=local.organization_id,
+        endpoint=url,
+        max_retries=0,
+        **kwargs,
+    )
 
 
 def test_verification_is_on_by_default(https):

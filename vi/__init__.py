@@ -3,6 +3,7 @@
 Only the error classes are imported eagerly; everything else (``Client`` and the HTTP stack
 behind it) loads on first use, so ``import vi`` stays cheap for scripts and worker processes.
 """
+
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__

@@ -10,6 +10,7 @@ as valid it gives up, and the caller loads the same document through ``Schema.lo
 error message is marshmallow's. ``tests/test_fastload.py`` checks both promises with
 hypothesis on valid and invalid documents, on marshmallow 3 and 4.
 """
+
 from __future__ import annotations
 
 import threading
@@ -133,7 +134,11 @@ def _compile(schema: Schema) -> Loader:
         if isinstance(check, tuple):
             if check:
                 namespace["t%d" % index] = check[0] if len(check) == 1 else check
-                test = "type(%s) is not t%d" % (var, index) if len(check) == 1 else "type(%s) not in t%d" % (var, index)
+                test = (
+                    "type(%s) is not t%d" % (var, index)
+                    if len(check) == 1
+                    else "type(%s) not in t%d" % (var, index)
+                )
                 lines.append("        if %s:" % test)
                 lines.append("            raise BAIL")
             else:
@@ -205,7 +210,9 @@ def _converter(field: Any) -> Any:
     if scalar is None:
         # A subclass that only adds validators or defaults deserializes like its registered base.
         for base, check in _SCALARS.items():
-            if isinstance(field, base) and getattr(cls, "_deserialize", None) is getattr(base, "_deserialize", None):
+            if isinstance(field, base) and getattr(cls, "_deserialize", None) is getattr(
+                base, "_deserialize", None
+            ):
                 scalar = check
                 break
     if scalar is not None:

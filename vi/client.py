@@ -5,6 +5,7 @@ The life cycle is the one ``docs/resource-management`` describes (DESIGN decisio
 until ``close()``; ``close()`` is idempotent and thread-safe; a closed client refuses requests
 before any I/O; a client dropped while open warns (``ResourceWarning``) and frees its sockets.
 """
+
 from __future__ import annotations
 
 import os
@@ -242,8 +243,14 @@ class Client:
     ) -> Any:
         """Export and download a dataset: ``client.datasets.download`` under its official name."""
         return self.datasets.download(
-            dataset_id, dataset_export_id, annotations_only, export_settings, save_dir, overwrite,
-            show_progress, timeout=timeout,
+            dataset_id,
+            dataset_export_id,
+            annotations_only,
+            export_settings,
+            save_dir,
+            overwrite,
+            show_progress,
+            timeout=timeout,
         )
 
     def get_model(

@@ -5,6 +5,7 @@ and an optional JSON config file, in that order for every field (PROTOCOL §1.2 
 orders in the official client; we keep the one ``vi.Client`` documents). Anything invalid
 raises :class:`~vi.errors.ViConfigurationError` naming the problem, before any I/O.
 """
+
 from __future__ import annotations
 
 import json
@@ -101,8 +102,7 @@ class Timeout:
         if isinstance(value, tuple) and len(value) == 2:
             return cls(connect=value[0], read=value[1])
         raise ViConfigurationError(
-            "timeout must be a number of seconds, a (connect, read) tuple or vi.Timeout, got %r"
-            % (value,),
+            "timeout must be a number of seconds, a (connect, read) tuple or vi.Timeout, got %r" % (value,),
             error_code=ViErrorCode.INVALID_PARAMETER,
         )
 
@@ -246,7 +246,9 @@ def _read_config_file(path: Union[str, "os.PathLike[str]"]) -> Tuple[str, Dict[s
     return str(resolved), data
 
 
-def _pick(name: str, explicit: Any, env: Mapping[str, str], env_name: str, file_data: Mapping[str, Any]) -> Any:
+def _pick(
+    name: str, explicit: Any, env: Mapping[str, str], env_name: str, file_data: Mapping[str, Any]
+) -> Any:
     if explicit is not None:
         return explicit
     value = env.get(env_name)
@@ -316,7 +318,9 @@ def _check_endpoint(value: Any) -> str:
             error_code=ViErrorCode.INVALID_PARAMETER,
         )
     if not parts.hostname:
-        raise ViConfigurationError("endpoint %r has no host" % value, error_code=ViErrorCode.INVALID_PARAMETER)
+        raise ViConfigurationError(
+            "endpoint %r has no host" % value, error_code=ViErrorCode.INVALID_PARAMETER
+        )
     if parts.username or parts.password:
         raise ViConfigurationError(
             "endpoint must not embed credentials; use secret_key", error_code=ViErrorCode.INVALID_PARAMETER
@@ -358,7 +362,9 @@ def _existing_file(name: str, value: Any) -> str:
             "%s must be a file path, got %r" % (name, value), error_code=ViErrorCode.INVALID_PARAMETER
         )
     if not os.path.exists(path):
-        raise ViConfigurationError("%s file not found: %s" % (name, path), error_code=ViErrorCode.INVALID_PARAMETER)
+        raise ViConfigurationError(
+            "%s file not found: %s" % (name, path), error_code=ViErrorCode.INVALID_PARAMETER
+        )
     return str(path)
 
 

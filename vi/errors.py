@@ -4,6 +4,7 @@ Every error the SDK raises on purpose is a :class:`ViError`, so ``except vi.ViEr
 to catch anything the service or the client can throw at a caller. Errors are plain data:
 they pickle (so they cross process boundaries in worker pools) and never hold the secret key.
 """
+
 from __future__ import annotations
 
 import enum

@@ -4,6 +4,7 @@ Everything about *how* to talk to the Vi API lives here, once; resources only sa
 ask for. Credentials are attached per request (DESIGN decision 4), so storage URLs and
 redirects to other hosts, which go through the same session, never see them.
 """
+
 from __future__ import annotations
 
 import json as _json
@@ -72,9 +73,13 @@ def _transport_error(err: requests.RequestException, timeout: Any) -> ViError:
             return ViNetworkError(
                 "Could not connect to the Vi API: %s" % _short(reason), details={"transport": CONNECT}
             )
-        return ViNetworkError("Connection to the Vi API failed: %s" % _short(err), details={"transport": "io"})
+        return ViNetworkError(
+            "Connection to the Vi API failed: %s" % _short(err), details={"transport": "io"}
+        )
     if isinstance(err, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-        return ViNetworkError("The response body was cut short or corrupt: %s" % _short(err), details={"transport": "io"})
+        return ViNetworkError(
+            "The response body was cut short or corrupt: %s" % _short(err), details={"transport": "io"}
+        )
     return ViNetworkError("Request to the Vi API failed: %s" % _short(err))
 
 
@@ -331,4 +336,3 @@ def _query_text(query: Optional[Mapping[str, Any]]) -> str:
     from urllib.parse import urlencode
 
     return "?" + urlencode(query)
-

@@ -5,6 +5,7 @@ when its :class:`LoggingConfig` asks for console or file output; otherwise recor
 to whatever the application configured for the ``vi`` logger. Every record the SDK emits passes
 a redaction filter, and credential headers are never handed to it in the first place.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -19,7 +20,15 @@ import threading
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Dict, Iterable, Mapping, Optional
 
-__all__ = ["LogLevel", "LogFormat", "LoggingConfig", "configure_logging", "get_logger", "redact", "LOGGER_NAME"]
+__all__ = [
+    "LogLevel",
+    "LogFormat",
+    "LoggingConfig",
+    "configure_logging",
+    "get_logger",
+    "redact",
+    "LOGGER_NAME",
+]
 
 LOGGER_NAME = "vi"
 
@@ -168,7 +177,9 @@ def redact(text: str) -> str:
 
 
 def redact_headers(headers: Mapping[str, str]) -> Dict[str, str]:
-    return {k: ("[REDACTED]" if k.lower() in _SENSITIVE_HEADERS else redact(str(v))) for k, v in headers.items()}
+    return {
+        k: ("[REDACTED]" if k.lower() in _SENSITIVE_HEADERS else redact(str(v))) for k, v in headers.items()
+    }
 
 
 class RedactingFilter(logging.Filter):
@@ -208,7 +219,9 @@ class _JsonFormatter(logging.Formatter):
         c = self._config
         out: Dict[str, Any] = {}
         if c.include_timestamp:
-            out["timestamp"] = datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc).isoformat()
+            out["timestamp"] = datetime.datetime.fromtimestamp(
+                record.created, datetime.timezone.utc
+            ).isoformat()
         if c.include_level:
             out["level"] = record.levelname
         if c.include_logger_name:
@@ -274,7 +287,9 @@ def configure_logging(config: LoggingConfig) -> logging.Logger:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             new = [
                 *new,
-                logging.handlers.RotatingFileHandler(path, maxBytes=config.max_log_size, backupCount=5, encoding="utf-8"),
+                logging.handlers.RotatingFileHandler(
+                    path, maxBytes=config.max_log_size, backupCount=5, encoding="utf-8"
+                ),
             ]
         for handler in new:
             handler._vi_owned = True  # type: ignore[attr-defined]

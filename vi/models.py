@@ -8,6 +8,7 @@ Leniency is deliberate and local: unknown fields are ignored by the schema but k
 ``Model.raw`` (the server may grow), enum-like fields are plain strings (new values survive),
 while required ids are checked (a response without them is broken, not new).
 """
+
 from __future__ import annotations
 
 from typing import Any, ClassVar, Dict, Iterable, List, Mapping, Optional, Tuple, Type, TypeVar
@@ -36,9 +37,7 @@ class Model:
         for name in self._fields:
             setattr(self, name, values.pop(name, None))
         if values:
-            raise TypeError(
-                "%s got unexpected fields: %s" % (type(self).__name__, ", ".join(sorted(values)))
-            )
+            raise TypeError("%s got unexpected fields: %s" % (type(self).__name__, ", ".join(sorted(values))))
         self.raw = dict(raw) if raw is not None else {}
 
     def __eq__(self, other: object) -> bool:
@@ -121,7 +120,7 @@ def strip_org_prefix(organization_id: Optional[str], dataset_id: Any) -> Any:
     if organization_id and isinstance(dataset_id, str):
         prefix = organization_id + "_"
         if dataset_id.startswith(prefix) and len(dataset_id) > len(prefix):
-            return dataset_id[len(prefix):]
+            return dataset_id[len(prefix) :]
     return dataset_id
 
 
@@ -181,8 +180,7 @@ def decode_many(schema: Schema, items: Any, what: str) -> List[Any]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ViResponseError(
-                "Malformed %s in response: items[%d] is %s, not an object"
-                % (what, index, json_type(item))
+                "Malformed %s in response: items[%d] is %s, not an object" % (what, index, json_type(item))
             )
     try:
         return schema.load(items, many=True)

@@ -9,6 +9,7 @@ Unlike the official client, every listing continues to the end (PROTOCOL §16 it
 a server that sends a token twice ends the walk with :class:`vi.errors.PaginationError` instead
 of looping forever.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Generic, Iterator, List, Optional, Sequence, TypeVar, overload
@@ -37,7 +38,9 @@ def check_limit(limit: object) -> Optional[int]:
     if limit is None:
         return None
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise ViInvalidParameterError("limit", "limit must be a non-negative integer or None, got %r" % (limit,))
+        raise ViInvalidParameterError(
+            "limit", "limit must be a non-negative integer or None, got %r" % (limit,)
+        )
     return limit
 
 

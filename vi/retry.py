@@ -5,6 +5,7 @@ picture: the HTTP method (was it safe to repeat?), what failed (did the server a
 separate budgets (rate limits vs everything else, PROTOCOL §13.2) and the server's
 ``Retry-After``. A fresh policy per call keeps calls from different threads independent.
 """
+
 from __future__ import annotations
 
 import enum
@@ -85,7 +86,11 @@ class RetryConfig:
                 raise ViInvalidParameterError(name, "%s must be a number > 0, got %r" % (name, delay))
         if base_delay > max_delay:
             raise ViInvalidParameterError("base_delay", "base_delay cannot exceed max_delay")
-        if isinstance(jitter_factor, bool) or not isinstance(jitter_factor, (int, float)) or not 0 <= jitter_factor <= 1:
+        if (
+            isinstance(jitter_factor, bool)
+            or not isinstance(jitter_factor, (int, float))
+            or not 0 <= jitter_factor <= 1
+        ):
             raise ViInvalidParameterError("jitter_factor", "jitter_factor must be between 0 and 1")
         try:
             strategy = RetryStrategy(strategy)

@@ -8,6 +8,7 @@ one takes a ``timeout`` (``ViTimeoutError`` when it passes) and never swallows C
 ``sleep`` and ``clock`` are parameters so tests (and callers with their own scheduling) can
 drive the loop without wall-clock time.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,7 +43,12 @@ def check_timeout(timeout: Any) -> Optional[float]:
     """``None`` (wait forever) or a finite number of seconds ≥ 0."""
     if timeout is None:
         return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout < 0:
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not math.isfinite(timeout)
+        or timeout < 0
+    ):
         raise ViInvalidParameterError(
             "timeout", "timeout must be None or a non-negative number of seconds, got %r" % (timeout,)
         )

@@ -2,6 +2,7 @@
 
 Runs in the bench venv (matplotlib lives there, never in the package's dependencies).
 """
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 OURS, OFFICIAL, BASE = "#1f77b4", "#ff7f0e", "#9a9a9a"
 LABEL = {
-    "ours": "vi", "official": "vi-sdk", "official-quiet": "vi-sdk\n(no file log)",
-    "requests": "requests", "urllib3": "urllib3", "json": "json.loads", "marshmallow": "marshmallow",
-    "python (bench venv)": "bare\npython", "python (official venv)": "bare python\n(vi-sdk venv)",
+    "ours": "vi",
+    "official": "vi-sdk",
+    "official-quiet": "vi-sdk\n(no file log)",
+    "requests": "requests",
+    "urllib3": "urllib3",
+    "json": "json.loads",
+    "marshmallow": "marshmallow",
+    "python (bench venv)": "bare\npython",
+    "python (official venv)": "bare python\n(vi-sdk venv)",
 }
 
 
@@ -37,13 +44,19 @@ def bars(ax, names, values, title, ylabel, fmt="%.0f", limit=None, limit_label=N
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(axis="y", labelsize=7)
     for rect, value in zip(rects, values):
-        ax.annotate(fmt % value, (rect.get_x() + rect.get_width() / 2, rect.get_height()),
-                    ha="center", va="bottom", fontsize=7)
+        ax.annotate(
+            fmt % value,
+            (rect.get_x() + rect.get_width() / 2, rect.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
     if limit is not None:
         ax.axhline(limit, color="#d62728", linestyle="--", linewidth=1)
         if limit_label:
-            ax.annotate(limit_label, (len(names) - 0.5, limit), ha="right", va="bottom", fontsize=7,
-                        color="#d62728")
+            ax.annotate(
+                limit_label, (len(names) - 0.5, limit), ha="right", va="bottom", fontsize=7, color="#d62728"
+            )
     ax.margins(y=0.15)
 
 
@@ -56,29 +69,53 @@ def main():
     if "get" in sc:
         s = sc["get"]["clients"]
         names = list(s)
-        bars(axes[used], names, [s[n]["per_second"] for n in names], "1. datasets.get, 1 thread, nginx",
-             "calls / second")
+        bars(
+            axes[used],
+            names,
+            [s[n]["per_second"] for n in names],
+            "1. datasets.get, 1 thread, nginx",
+            "calls / second",
+        )
         used += 1
     if "decode" in sc:
         s = sc["decode"]["clients"]
         names = list(s)
         json_us = s["json"]["median_us"]
-        bars(axes[used], names, [s[n]["median_us"] / 1000.0 for n in names],
-             "2. decode a 100-asset page", "ms / page (lower is better)", fmt="%.2f",
-             limit=3 * json_us / 1000.0, limit_label="target: 3x json.loads")
+        bars(
+            axes[used],
+            names,
+            [s[n]["median_us"] / 1000.0 for n in names],
+            "2. decode a 100-asset page",
+            "ms / page (lower is better)",
+            fmt="%.2f",
+            limit=3 * json_us / 1000.0,
+            limit_label="target: 3x json.loads",
+        )
         axes[used].set_yscale("log")
         used += 1
     if "threads" in sc:
         s = sc["threads"]
         c = s["clients"]
         names = list(c)
-        bars(axes[used], names, [c[n]["median"] for n in names],
-             "3. %d threads, one client, %d ms server" % (s["threads"], round(1000 * s["latency"])),
-             "requests / second", limit=s["ideal_per_second"], limit_label="ideal")
+        bars(
+            axes[used],
+            names,
+            [c[n]["median"] for n in names],
+            "3. %d threads, one client, %d ms server" % (s["threads"], round(1000 * s["latency"])),
+            "requests / second",
+            limit=s["ideal_per_second"],
+            limit_label="ideal",
+        )
         used += 1
-        bars(axes[used], names, [max(c[n]["connections"], default=0) for n in names],
-             "3. TCP connections opened (worst round)", "connections (log scale)", limit=s["threads"],
-             limit_label="target: <= %d" % s["threads"])
+        bars(
+            axes[used],
+            names,
+            [max(c[n]["connections"], default=0) for n in names],
+            "3. TCP connections opened (worst round)",
+            "connections (log scale)",
+            limit=s["threads"],
+            limit_label="target: <= %d" % s["threads"],
+        )
         axes[used].set_yscale("log")
         used += 1
     if "memory" in sc:
@@ -93,24 +130,44 @@ def main():
         ax.set_ylabel("MiB", fontsize=8)
         page = values[0]
         ax.axhline(2 * page, color="#d62728", linestyle="--", linewidth=1)
-        ax.annotate("target: 2 pages' worth", (len(names) - 0.5, 2 * page), ha="right", va="bottom",
-                    fontsize=7, color="#d62728")
+        ax.annotate(
+            "target: 2 pages' worth",
+            (len(names) - 0.5, 2 * page),
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="#d62728",
+        )
         for rect, value in zip(rects, values):
-            ax.annotate("%.1f" % value, (rect.get_x() + rect.get_width() / 2, rect.get_height()),
-                        ha="center", va="bottom", fontsize=7)
+            ax.annotate(
+                "%.1f" % value,
+                (rect.get_x() + rect.get_width() / 2, rect.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
         ax.margins(y=0.15)
         used += 1
     if "import" in sc:
         s = sc["import"]["clients"]
         names = list(s)
-        bars(axes[used], names, [s[n]["median_ms"] for n in names], "5. python -c 'import vi'",
-             "ms (lower is better)", fmt="%.1f")
+        bars(
+            axes[used],
+            names,
+            [s[n]["median_ms"] for n in names],
+            "5. python -c 'import vi'",
+            "ms (lower is better)",
+            fmt="%.1f",
+        )
         used += 1
     for ax in axes[used:]:
         ax.axis("off")
     meta = results["meta"]
-    fig.suptitle("vi vs the official vi-sdk, same machine, same run (%s, Python %s, %s CPUs)"
-                 % (meta["date"], meta["python"], meta["cpus"]), fontsize=10)
+    fig.suptitle(
+        "vi vs the official vi-sdk, same machine, same run (%s, Python %s, %s CPUs)"
+        % (meta["date"], meta["python"], meta["cpus"]),
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(sys.argv[2], dpi=110)
 

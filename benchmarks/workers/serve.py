@@ -7,6 +7,7 @@ The first stdout line is JSON: {"url": ..., ...}. Then stdin takes one command p
 gets one JSON line back: ``stats`` (TCP connections opened since the last ``reset``, requests),
 ``reset``, ``quit``. The process also exits when stdin closes, so it never outlives the harness.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,9 @@ def _latency(dataset_path: str, latency: float) -> None:
         with lock:
             counter[0] += 1
         if environ.get("PATH_INFO", "").startswith("/workspaces/"):
-            start_response("200 OK", [("Content-Type", "application/json"),
-                                      ("Content-Length", str(len(body)))])
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
             return [body]
         start_response("404 Not Found", [("Content-Type", "application/json"), ("Content-Length", "2")])
         return [b"{}"]
@@ -41,8 +43,11 @@ def _latency(dataset_path: str, latency: float) -> None:
     host, port = server.address
 
     def report():  # type: ignore[no-untyped-def]
-        return {"connections_opened": stats.connections_opened, "requests": counter[0],
-                "max_connections_open": stats.max_connections_open}
+        return {
+            "connections_opened": stats.connections_opened,
+            "requests": counter[0],
+            "max_connections_open": stats.max_connections_open,
+        }
 
     def reset():  # type: ignore[no-untyped-def]
         stats.reset()
@@ -55,20 +60,30 @@ def _local(org: str, secret: str, count: int) -> None:
     from vi.testing import LocalViServer
 
     started = time.perf_counter()
-    server = LocalViServer(secret_key=secret, organization_id=org, seed=True, datasets=1,
-                           assets_per_dataset=0, annotations_per_asset=0, runs=0)
+    server = LocalViServer(
+        secret_key=secret,
+        organization_id=org,
+        seed=True,
+        datasets=1,
+        assets_per_dataset=0,
+        annotations_per_asset=0,
+        runs=0,
+    )
     composite = server.store.list_datasets(org, 0, 1).items[0]["datasetId"]
     server.store.add_assets(org, composite, count)
     server.start()
     seeded = time.perf_counter() - started
 
     def report():  # type: ignore[no-untyped-def]
-        return {"connections_opened": server.stats.connections_opened,
-                "requests": server.stats.request_count}
+        return {"connections_opened": server.stats.connections_opened, "requests": server.stats.request_count}
 
-    short = composite[len(org) + 1:] if composite.startswith(org + "_") else composite
-    _loop({"url": server.url, "dataset_id": short, "assets": count, "seed_seconds": seeded},
-          report, server.stats.reset, server.stop)
+    short = composite[len(org) + 1 :] if composite.startswith(org + "_") else composite
+    _loop(
+        {"url": server.url, "dataset_id": short, "assets": count, "seed_seconds": seeded},
+        report,
+        server.stats.reset,
+        server.stop,
+    )
 
 
 def _loop(hello, report, reset, stop) -> None:  # type: ignore[no-untyped-def]

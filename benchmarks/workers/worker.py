@@ -11,6 +11,7 @@ Both import only what their client needs, check that ``vi`` is the package they 
 one line ``RESULT {json}`` at the end. Spec keys: ``scenario``, ``client``, and the scenario's
 parameters (see each ``scenario_*`` function). Every loop is bounded by a count and a time budget.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,8 +57,12 @@ def import_official():
 
 
 def headers():
-    return {"Authorization": "Bearer " + SPEC["secret"], "Organization-Id": SPEC["org"],
-            "Accept": "application/json", "Content-Type": "application/json"}
+    return {
+        "Authorization": "Bearer " + SPEC["secret"],
+        "Organization-Id": SPEC["org"],
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+    }
 
 
 def make_get():
@@ -92,8 +97,12 @@ def make_get():
     if CLIENT == "urllib3":
         import urllib3
 
-        pool = urllib3.PoolManager(maxsize=max(threads, 1), headers=headers(), retries=False,
-                                   timeout=urllib3.Timeout(connect=30, read=30))
+        pool = urllib3.PoolManager(
+            maxsize=max(threads, 1),
+            headers=headers(),
+            retries=False,
+            timeout=urllib3.Timeout(connect=30, read=30),
+        )
         request = pool.request
         return (lambda: json.loads(request("GET", url).data)["name"]), pool.clear
     raise SystemExit("unknown client for datasets.get: " + CLIENT)
@@ -140,7 +149,9 @@ def _timeit(fn, target_seconds, batches, max_number=100000):
         took = perf() - start
         if took >= target_seconds or number >= max_number:
             break
-        number = min(max_number, number * 2 if took <= 0 else max(number * 2, int(number * target_seconds / took) + 1))
+        number = min(
+            max_number, number * 2 if took <= 0 else max(number * 2, int(number * target_seconds / took) + 1)
+        )
     samples = [took / number]
     for _ in range(batches - 1):
         start = perf()
@@ -194,8 +205,14 @@ def scenario_decode():
     profiler = start_profiler()
     seconds, number, samples = _timeit(fn, SPEC["target_seconds"], SPEC["batches"])
     stop_profiler(profiler)
-    RESULT.update(seconds_per_page=seconds, number=number, samples=samples, items=count, first_id=first,
-                  body_bytes=len(body))
+    RESULT.update(
+        seconds_per_page=seconds,
+        number=number,
+        samples=samples,
+        items=count,
+        first_id=first,
+        body_bytes=len(body),
+    )
 
 
 # -- scenario 3: threads sharing one client --------------------------------------------------------
@@ -235,8 +252,14 @@ def scenario_threads():
     wall = perf() - start
     close()
     done = sum(counts)
-    RESULT.update(seconds=wall, requests=done, throughput=done / wall if wall else 0.0,
-                  errors=errors[:5], error_count=len(errors), names=sorted(map(str, names)))
+    RESULT.update(
+        seconds=wall,
+        requests=done,
+        throughput=done / wall if wall else 0.0,
+        errors=errors[:5],
+        error_count=len(errors),
+        names=sorted(map(str, names)),
+    )
 
 
 # -- scenario 4: memory while iterating a long listing ------------------------------------------
@@ -283,8 +306,16 @@ def scenario_memory():
     took = perf() - start
     peak = _status("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     client.close()
-    RESULT.update(assets=count, seconds=took, baseline_rss=base, peak_rss=peak, growth=peak - base,
-                  exact_peak=exact, warm=warm, last_id=last)
+    RESULT.update(
+        assets=count,
+        seconds=took,
+        baseline_rss=base,
+        peak_rss=peak,
+        growth=peak - base,
+        exact_peak=exact,
+        warm=warm,
+        last_id=last,
+    )
 
 
 def start_profiler():
@@ -309,7 +340,7 @@ def stop_profiler(profiler):
     def where(frame):
         path = frame.file_path or "?"
         if path.startswith(ours):
-            path = "vi/" + path[len(ours):]
+            path = "vi/" + path[len(ours) :]
         else:
             path = frame.file_path_short or path
         return (frame.function, path, frame.line_no)
@@ -346,11 +377,23 @@ def stop_profiler(profiler):
 
     RESULT["profile_total_seconds"] = total
     RESULT["hot_spots"] = [
-        {"function": k[0], "where": fmt(k), "self_seconds": t, "self_percent": 100.0 * t / total if total else 0.0,
-         "via": "%s (%s)" % (max(via[k].items(), key=lambda kv: kv[1])[0][0], fmt(max(via[k].items(), key=lambda kv: kv[1])[0]))
-         if via.get(k) and max(via[k].items(), key=lambda kv: kv[1])[0] else "-",
-         "caller": fmt(max(callers[k].items(), key=lambda kv: kv[1])[0]) if callers.get(k) else "-",
-         "caller_function": (max(callers[k].items(), key=lambda kv: kv[1])[0] or ("-",))[0] if callers.get(k) else "-"}
+        {
+            "function": k[0],
+            "where": fmt(k),
+            "self_seconds": t,
+            "self_percent": 100.0 * t / total if total else 0.0,
+            "via": "%s (%s)"
+            % (
+                max(via[k].items(), key=lambda kv: kv[1])[0][0],
+                fmt(max(via[k].items(), key=lambda kv: kv[1])[0]),
+            )
+            if via.get(k) and max(via[k].items(), key=lambda kv: kv[1])[0]
+            else "-",
+            "caller": fmt(max(callers[k].items(), key=lambda kv: kv[1])[0]) if callers.get(k) else "-",
+            "caller_function": (max(callers[k].items(), key=lambda kv: kv[1])[0] or ("-",))[0]
+            if callers.get(k)
+            else "-",
+        }
         for k, t in sorted(self_time.items(), key=lambda kv: -kv[1])[:top]
     ]
     RESULT["ours_inclusive"] = [
@@ -360,8 +403,12 @@ def stop_profiler(profiler):
 
 
 def main():
-    run = {"get": scenario_get, "decode": scenario_decode, "threads": scenario_threads,
-           "memory": scenario_memory}[SPEC["scenario"]]
+    run = {
+        "get": scenario_get,
+        "decode": scenario_decode,
+        "threads": scenario_threads,
+        "memory": scenario_memory,
+    }[SPEC["scenario"]]
     run()
     sys.stdout.flush()
     print("\nRESULT " + json.dumps(RESULT, default=repr), flush=True)

@@ -122,8 +122,12 @@ def _official_is_usable(python: Path) -> bool:
         f"assert m.version({OFFICIAL_PACKAGE!r}) == {OFFICIAL_VERSION!r}; print(vi.__file__)"
     )
     try:
-        out = _run([str(python), "-I", "-c", check], timeout=60, what="checking the official client",
-                   env=_clean_env())
+        out = _run(
+            [str(python), "-I", "-c", check],
+            timeout=60,
+            what="checking the official client",
+            env=_clean_env(),
+        )
     except RuntimeError:
         return False
     vi_file = Path(out.strip()).resolve()

@@ -126,7 +126,9 @@ def test_assets_delete(official, server):
     assert deleted == {"id": assets[0], "deleted": True}
     with pytest.raises(LookupError):
         server.store.get_asset(server.organization_id, composite, assets[0])
-    remaining = [a["assetId"] for a in server.store.list_assets(server.organization_id, composite, 0, 100).items]
+    remaining = [
+        a["assetId"] for a in server.store.list_assets(server.organization_id, composite, 0, 100).items
+    ]
     assert remaining == assets[1:]
     assert expect_error(result["get_after"], "assets.get after delete")["type"] == "ViNotFoundError"
 

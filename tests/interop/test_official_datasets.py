@@ -234,6 +234,7 @@ def test_exports_in_other_formats_are_unreadable_official_bug_16_18(official, se
     assert error["type"] == "ViOperationError"
     assert "Unexpected response type" in error["message"]
     assert error["diagnosis"]["status"] == 200
-    assert "DatasetExportFormat" in error["diagnosis"]["decode_error"] or "format" in (
-        error["diagnosis"]["decode_error"]
+    assert (
+        "DatasetExportFormat" in error["diagnosis"]["decode_error"]
+        or "format" in (error["diagnosis"]["decode_error"])
     )

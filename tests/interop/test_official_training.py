@@ -70,7 +70,9 @@ def test_models_list_official_bug_16_9(official, server, wire):
 
     path = wire.ws("runs", run_id, "outputs")
     malformed = wire.request("GET", path + "?intent=sdkLocalDeploy?s=10")
-    assert malformed.status_code == 200, f"malformed model listing: {malformed.status_code} {malformed.text[:300]}"
+    assert malformed.status_code == 200, (
+        f"malformed model listing: {malformed.status_code} {malformed.text[:300]}"
+    )
     assert [m["runOutputId"] for m in malformed.json()["items"]] == expected
 
     server.stats.reset()
@@ -160,10 +162,7 @@ def test_flows_get(official, server, wire):
 
 def test_training_projects_list(official, server, wire):
     """T1: every training project, as the server lists it."""
-    expected = [
-        t["trainingProjectId"]
-        for t in _listing_on_the_wire(wire, "T1", wire.ws("trainingProjects"))
-    ]
+    expected = [t["trainingProjectId"] for t in _listing_on_the_wire(wire, "T1", wire.ws("trainingProjects"))]
     assert expected, "the seeded server has no training projects"
     result = official(
         """

@@ -1,6 +1,7 @@
 """A few resource calls against the live local server (in-process adapter). The server side of
 these endpoints is being built alongside; an endpoint whose route answers 404 is skipped, so
 these tests never depend on it being there yet."""
+
 from __future__ import annotations
 
 import contextlib
@@ -50,7 +51,9 @@ def test_export_round_trip(client):
     with route("D9"):
         export = client.datasets.create_export(dataset_id)
     with route("D11"):
-        done = client.datasets.wait_for_export(dataset_id, export.dataset_export_id, timeout=30, poll_interval=0.05)
+        done = client.datasets.wait_for_export(
+            dataset_id, export.dataset_export_id, timeout=30, poll_interval=0.05
+        )
     assert done.status.download_url is not None
     with route("D10"):
         ids = [e.dataset_export_id for e in client.datasets.list_exports(dataset_id).all_items()]

@@ -1,5 +1,6 @@
 """Every listing walks to its last page (PROTOCOL §16 items 14-16 fixed), keeping its query; every
 method refuses bad arguments before any request; the new documents decode from the examples."""
+
 from __future__ import annotations
 
 import copy
@@ -44,8 +45,11 @@ SRC = DS + "/assetSources/managed/datature/default"
 
 
 def dict_pages():
-    return [{"items": [{"n": 1}], "nextPage": "tok2"}, {"items": [{"n": 2}], "nextPage": "tok3"},
-            {"items": [{"n": 3}], "nextPage": None}]
+    return [
+        {"items": [{"n": 1}], "nextPage": "tok2"},
+        {"items": [{"n": 2}], "nextPage": "tok3"},
+        {"items": [{"n": 3}], "nextPage": None},
+    ]
 
 
 def typed_pages(example):
@@ -57,26 +61,82 @@ def typed_pages(example):
 LISTS = [
     ("O4", Organizations, lambda r: r.list_collaborators(), None, WS + "/collaborators", []),
     ("D8", Datasets, lambda r: r.list_collaborators("dsx9k2m7"), None, DS + "/collaborators", []),
-    ("D10", Datasets, lambda r: r.list_exports("dsx9k2m7", 2), "datasets-list-exports", DS + "/datasetExports",
-     [("s", "2")]),
-    ("D15", Datasets, lambda r: r.list_bulk_asset_deletion_sessions("dsx9k2m7"), None,
-     DS + "/deleteManyAssetsSessions", []),
+    (
+        "D10",
+        Datasets,
+        lambda r: r.list_exports("dsx9k2m7", 2),
+        "datasets-list-exports",
+        DS + "/datasetExports",
+        [("s", "2")],
+    ),
+    (
+        "D15",
+        Datasets,
+        lambda r: r.list_bulk_asset_deletion_sessions("dsx9k2m7"),
+        None,
+        DS + "/deleteManyAssetsSessions",
+        [],
+    ),
     ("R6", Runs, lambda r: r.list_simple(), None, WS + "/simpleRuns", [("s", "10")]),
-    ("M1", Models, lambda r: r.list("run-7f3a", page_size=1), "models-list", WS + "/runs/run-7f3a/outputs",
-     [("intent", "sdkLocalDeploy"), ("s", "1")]),
+    (
+        "M1",
+        Models,
+        lambda r: r.list("run-7f3a", page_size=1),
+        "models-list",
+        WS + "/runs/run-7f3a/outputs",
+        [("intent", "sdkLocalDeploy"), ("s", "1")],
+    ),
     ("P1", Plans, lambda r: r.list(), None, "/plans", []),
-    ("F1", Folders, lambda r: r.list("dsx9k2m7", "name=x", "name", "d"), None, DS + "/folders",
-     [("filter", "name=x"), ("sortBy", "name"), ("o", "d")]),
-    ("F3", Folders, lambda r: r.children("dsx9k2m7", "top", "Asset", True), None, DS + "/folders/top/children",
-     [("childType", "Asset"), ("contents", "y")]),
+    (
+        "F1",
+        Folders,
+        lambda r: r.list("dsx9k2m7", "name=x", "name", "d"),
+        None,
+        DS + "/folders",
+        [("filter", "name=x"), ("sortBy", "name"), ("o", "d")],
+    ),
+    (
+        "F3",
+        Folders,
+        lambda r: r.children("dsx9k2m7", "top", "Asset", True),
+        None,
+        DS + "/folders/top/children",
+        [("childType", "Asset"), ("contents", "y")],
+    ),
     ("L1", Ontologies, lambda r: r.list("dsx9k2m7", "k"), None, DS + "/ontologies", [("filter", "k")]),
     ("AS1", AssetSources, lambda r: r.list("dsx9k2m7"), None, DS + "/assetSources", []),
-    ("AS5", AssetSources, lambda r: r.list_ingestion_sessions("dsx9k2m7", "managed", "datature", "default"), None,
-     SRC + "/assetIngestionSessions", []),
-    ("W1", AssetsWithObjects, lambda r: r.list("dsx9k2m7", view="default", strict_query=True), None,
-     DS + "/assetsWithObjects", [("strictQuery", "y"), ("view", "default")]),
-    ("X1", AnnotationImportSessions, lambda r: r.list("dsx9k2m7"), None, DS + "/annotationImportSessions", []),
-    ("T1", TrainingProjects, lambda r: r.list(), "training_projects-get", WS + "/trainingProjects", [("s", "10")]),
+    (
+        "AS5",
+        AssetSources,
+        lambda r: r.list_ingestion_sessions("dsx9k2m7", "managed", "datature", "default"),
+        None,
+        SRC + "/assetIngestionSessions",
+        [],
+    ),
+    (
+        "W1",
+        AssetsWithObjects,
+        lambda r: r.list("dsx9k2m7", view="default", strict_query=True),
+        None,
+        DS + "/assetsWithObjects",
+        [("strictQuery", "y"), ("view", "default")],
+    ),
+    (
+        "X1",
+        AnnotationImportSessions,
+        lambda r: r.list("dsx9k2m7"),
+        None,
+        DS + "/annotationImportSessions",
+        [],
+    ),
+    (
+        "T1",
+        TrainingProjects,
+        lambda r: r.list(),
+        "training_projects-get",
+        WS + "/trainingProjects",
+        [("s", "10")],
+    ),
     ("FL1", Flows, lambda r: r.list(), "flows-list", WS + "/flows", [("s", "10")]),
     ("FL6", Flows, lambda r: r.list_simple(), None, WS + "/simpleFlows", [("s", "10")]),
     ("DP1", Deployments, lambda r: r.list({"a": 1}), None, WS + "/deployments", [("filter", '{"a":1}')]),
@@ -90,7 +150,11 @@ def _pages(example):
         return dict_pages()
     if example == "training_projects-get":
         item = load_example(example)
-        return [{"items": [item], "nextPage": "tok2"}, {"items": [item], "nextPage": "tok3"}, {"items": [item]}]
+        return [
+            {"items": [item], "nextPage": "tok2"},
+            {"items": [item], "nextPage": "tok3"},
+            {"items": [item]},
+        ]
     return typed_pages(example)
 
 
@@ -157,13 +221,37 @@ INVALID = [
     (Assets, lambda r: r.create_ingestion_session("ds", [], failure_mode="FailNever")),
     (Assets, lambda r: r.create_ingestion_session("ds", [], on_asset_overwritten="Keep")),
     (Assets, lambda r: r.create_ingestion_session("ds", "a.jpg")),
-    (Assets, lambda r: r.create_ingestion_session("ds", [{"filename": "a", "mime": "image/png", "kind": "Image"}])),
-    (Assets, lambda r: r.create_ingestion_session(
-        "ds", [{"filename": "a", "mime": "image/png", "kind": "Image", "size": 1, "crc32c": 2**31}])),
-    (Assets, lambda r: r.create_ingestion_session(
-        "ds", [{"filename": "a", "mime": "image/png", "kind": "Image", "size": 1, "extra": 1}])),
-    (Assets, lambda r: r.create_ingestion_session(
-        "ds", [{"filename": "a", "mime": "image/png", "kind": "Image", "size": 1, "custom_metadata": {"a": []}}])),
+    (
+        Assets,
+        lambda r: r.create_ingestion_session("ds", [{"filename": "a", "mime": "image/png", "kind": "Image"}]),
+    ),
+    (
+        Assets,
+        lambda r: r.create_ingestion_session(
+            "ds", [{"filename": "a", "mime": "image/png", "kind": "Image", "size": 1, "crc32c": 2**31}]
+        ),
+    ),
+    (
+        Assets,
+        lambda r: r.create_ingestion_session(
+            "ds", [{"filename": "a", "mime": "image/png", "kind": "Image", "size": 1, "extra": 1}]
+        ),
+    ),
+    (
+        Assets,
+        lambda r: r.create_ingestion_session(
+            "ds",
+            [
+                {
+                    "filename": "a",
+                    "mime": "image/png",
+                    "kind": "Image",
+                    "size": 1,
+                    "custom_metadata": {"a": []},
+                }
+            ],
+        ),
+    ),
     (Assets, lambda r: r.create_ingestion_session("ds", [], source="managed/datature")),
     (Assets, lambda r: r.create_ingestion_session("ds", [], source=("a", "b", "../c"))),
     (Assets, lambda r: r.get_ingestion_session("ds", BAD_ID)),

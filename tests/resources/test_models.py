@@ -1,4 +1,5 @@
 """Decoding the protocol's example bodies into models, and what decoding refuses."""
+
 from __future__ import annotations
 
 import copy
@@ -123,8 +124,15 @@ def test_dataset_example_decodes():
 
 def test_dataset_optional_fields_take_their_defaults():
     body = load_example("datasets-get")
-    for key in ("localization", "dataLocalization", "description", "tagDetails", "isDemoProject",
-                "bypassQuota", "kind"):
+    for key in (
+        "localization",
+        "dataLocalization",
+        "description",
+        "tagDetails",
+        "isDemoProject",
+        "bypassQuota",
+        "kind",
+    ):
         body.pop(key)
     ds = _dataset(body)
     assert ds.localization == "Datature/Multi"
@@ -288,8 +296,11 @@ def test_deleted_dataset_example_decodes():
         ("Finished", "Waiting"),
     ]
     assert op.status.conditions[0] == ResourceCondition(
-        condition="Started", status="Reached", last_transition_time=1733900000000,
-        reason=None, message=None,
+        condition="Started",
+        status="Reached",
+        last_transition_time=1733900000000,
+        reason=None,
+        message=None,
     )
 
 
@@ -411,9 +422,15 @@ def test_caption_contents_defaults_to_empty():
     [
         ({"bound": [[0, 0]], "target": [1, 2]}, "spec.contents.kind"),
         ({"kind": "PhraseGroundingBoundingBox", "bound": [[0, 0]], "target": [1]}, "spec.contents.target"),
-        ({"kind": "PhraseGroundingBoundingBox", "bound": [[0, 0]], "target": [1.0, 2]}, "spec.contents.target"),
+        (
+            {"kind": "PhraseGroundingBoundingBox", "bound": [[0, 0]], "target": [1.0, 2]},
+            "spec.contents.target",
+        ),
         ({"kind": "PhraseGroundingBoundingBox", "target": [1, 2]}, "spec.contents.bound"),
-        ({"kind": "PhraseGroundingBoundingBox", "bound": [["a", 0]], "target": [1, 2]}, "spec.contents.bound"),
+        (
+            {"kind": "PhraseGroundingBoundingBox", "bound": [["a", 0]], "target": [1, 2]},
+            "spec.contents.bound",
+        ),
         ({"kind": "Caption", "contents": 5}, "spec.contents.contents"),
         ("a caption", "spec.contents"),
     ],

@@ -1,5 +1,6 @@
 """Resource classes against a recording requester: paths, queries, bodies, paging, and the
 argument checks that must fail before any request is made."""
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,9 @@ def page(example, next_page=None, items=None):
 # -- organizations ----------------------------------------------------------------------------
 def test_organizations_list_get_update():
     fake = FakeRequester(
-        load_example("organizations-list"), load_example("organizations-get"), load_example("organizations-get")
+        load_example("organizations-list"),
+        load_example("organizations-get"),
+        load_example("organizations-get"),
     )
     orgs = Organizations(fake)
     first = orgs.list()

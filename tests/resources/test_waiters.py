@@ -1,4 +1,5 @@
 """The shared waiter (vi.waiters) and the resource-level waiters built on it, with fake clocks."""
+
 from __future__ import annotations
 
 import copy
@@ -47,16 +48,27 @@ def cond(name, status, reason=None, message=None):
 def test_returns_the_first_done_result_polling_immediately_then_every_interval():
     clock = FakeClock()
     results = iter([1, 2, 3, 4])
-    value = wait_until_done(lambda: next(results), done=lambda v: v == 3, failed=lambda v: None,
-                            poll_interval=2.5, sleep=clock.sleep, clock=clock.clock)
+    value = wait_until_done(
+        lambda: next(results),
+        done=lambda v: v == 3,
+        failed=lambda v: None,
+        poll_interval=2.5,
+        sleep=clock.sleep,
+        clock=clock.clock,
+    )
     assert value == 3
     assert clock.sleeps == [2.5, 2.5]
 
 
 def test_failure_is_checked_before_success():
     with pytest.raises(ViOperationError) as info:
-        wait_until_done(lambda: "x", done=lambda v: True, failed=lambda v: "it broke",
-                        sleep=lambda s: None, what="export e1")
+        wait_until_done(
+            lambda: "x",
+            done=lambda v: True,
+            failed=lambda v: "it broke",
+            sleep=lambda s: None,
+            what="export e1",
+        )
     assert "Export e1 failed: it broke" in str(info.value)
     assert info.value.details["failure"] == "it broke"
 
@@ -70,8 +82,16 @@ def test_timeout_raises_after_a_last_poll_at_the_deadline():
         return "pending"
 
     with pytest.raises(ViTimeoutError) as info:
-        wait_until_done(poll, done=lambda v: False, failed=lambda v: None, timeout=10, poll_interval=4,
-                        sleep=clock.sleep, clock=clock.clock, describe=lambda v: "state " + v)
+        wait_until_done(
+            poll,
+            done=lambda v: False,
+            failed=lambda v: None,
+            timeout=10,
+            poll_interval=4,
+            sleep=clock.sleep,
+            clock=clock.clock,
+            describe=lambda v: "state " + v,
+        )
     assert polls == [100.0, 104.0, 108.0, 110.0]
     assert clock.sleeps == [4, 4, 2]
     assert "within 10s" in str(info.value) and "state pending" in str(info.value)
@@ -81,16 +101,30 @@ def test_timeout_raises_after_a_last_poll_at_the_deadline():
 def test_timeout_zero_polls_once():
     clock = FakeClock()
     with pytest.raises(ViTimeoutError):
-        wait_until_done(lambda: 0, done=lambda v: False, failed=lambda v: None, timeout=0,
-                        sleep=clock.sleep, clock=clock.clock)
+        wait_until_done(
+            lambda: 0,
+            done=lambda v: False,
+            failed=lambda v: None,
+            timeout=0,
+            sleep=clock.sleep,
+            clock=clock.clock,
+        )
     assert clock.sleeps == []
 
 
 def test_no_timeout_waits_as_long_as_it_takes():
     clock = FakeClock()
     results = iter(range(1000))
-    assert wait_until_done(lambda: next(results), done=lambda v: v == 500, failed=lambda v: None,
-                           sleep=clock.sleep, clock=clock.clock) == 500
+    assert (
+        wait_until_done(
+            lambda: next(results),
+            done=lambda v: v == 500,
+            failed=lambda v: None,
+            sleep=clock.sleep,
+            clock=clock.clock,
+        )
+        == 500
+    )
     assert len(clock.sleeps) == 500 and set(clock.sleeps) == {DEFAULT_POLL_INTERVAL}
 
 
@@ -102,10 +136,19 @@ def test_poll_errors_propagate():
         wait_until_done(poll, done=lambda v: True, failed=lambda v: None)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"timeout": -1}, {"timeout": "5"}, {"timeout": True}, {"timeout": float("inf")},
-    {"poll_interval": 0}, {"poll_interval": -2}, {"poll_interval": None}, {"poll_interval": float("nan")},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"timeout": -1},
+        {"timeout": "5"},
+        {"timeout": True},
+        {"timeout": float("inf")},
+        {"poll_interval": 0},
+        {"poll_interval": -2},
+        {"poll_interval": None},
+        {"poll_interval": float("nan")},
+    ],
+)
 def test_bad_arguments_are_refused_before_polling(kwargs):
     polled = []
     with pytest.raises(ViInvalidParameterError):
@@ -155,8 +198,11 @@ FAILED = [cond("Started", "Reached"), cond("Finished", "FailedReach", "ExportFai
 
 def test_wait_for_export_success():
     fake, datasets, clock = fake_resource(
-        Datasets, with_conditions("datasets-get-export", PENDING), with_conditions("datasets-get-export", []),
-        load_example("datasets-get-export"))
+        Datasets,
+        with_conditions("datasets-get-export", PENDING),
+        with_conditions("datasets-get-export", []),
+        load_example("datasets-get-export"),
+    )
     export = datasets.wait_for_export("dsx9k2m7", "exp-5Hq8Zt2W", poll_interval=0.5)
     assert export.status.download_url is not None
     assert fake.paths == [DS + "/datasetExports/exp-5Hq8Zt2W"] * 3
@@ -182,14 +228,16 @@ def test_wait_for_export_timeout():
 
 def test_wait_for_deletion():
     fake, datasets, _ = fake_resource(
-        Datasets, with_conditions("datasets-delete", PENDING), with_conditions("datasets-delete", DONE))
+        Datasets, with_conditions("datasets-delete", PENDING), with_conditions("datasets-delete", DONE)
+    )
     assert datasets.wait_for_deletion("dsx9k2m7", poll_interval=1).dataset_id == "dsx9k2m7"
     assert fake.paths == [DS + "/deleteOperation"] * 2
 
 
 def test_generic_datasets_wait_until_done_like_the_official_client():
     fake, datasets, _ = fake_resource(
-        Datasets, with_conditions("datasets-get-export", PENDING), load_example("datasets-get-export"))
+        Datasets, with_conditions("datasets-get-export", PENDING), load_example("datasets-get-export")
+    )
     export = datasets.wait_until_done(datasets.get_export, "dsx9k2m7", "exp-5Hq8Zt2W", poll_interval=1)
     assert export.dataset_export_id == "exp-5Hq8Zt2W"
 
@@ -197,14 +245,19 @@ def test_generic_datasets_wait_until_done_like_the_official_client():
 def test_bulk_delete_blocks_until_done_and_fails_on_failed_reach():
     created = with_conditions("datasets-bulk-delete-assets", PENDING)
     fake, datasets, clock = fake_resource(
-        Datasets, created, with_conditions("datasets-bulk-delete-assets", PENDING),
-        load_example("datasets-bulk-delete-assets"))
+        Datasets,
+        created,
+        with_conditions("datasets-bulk-delete-assets", PENDING),
+        load_example("datasets-bulk-delete-assets"),
+    )
     session = datasets.bulk_delete_assets("dsx9k2m7", "status=none", poll_interval=2)
     assert session.status.conditions[-1].status == "Reached"
     assert [c[0] for c in fake.calls] == ["POST", "GET", "GET"]
     assert clock.sleeps == [2]
 
-    fake, datasets, _ = fake_resource(Datasets, created, with_conditions("datasets-bulk-delete-assets", FAILED))
+    fake, datasets, _ = fake_resource(
+        Datasets, created, with_conditions("datasets-bulk-delete-assets", FAILED)
+    )
     with pytest.raises(ViOperationError):
         datasets.bulk_delete_assets("dsx9k2m7", "status=none")
 
@@ -228,8 +281,10 @@ def test_bulk_delete_timeout():
 def test_asset_ingestion_completes_on_finished_reached_even_if_others_wait():
     only_finished = [cond("Started", "Waiting"), cond("Finished", "Reached")]
     fake, assets, _ = fake_resource(
-        Assets, with_conditions("assets-get-ingestion-session", PENDING),
-        with_conditions("assets-get-ingestion-session", only_finished))
+        Assets,
+        with_conditions("assets-get-ingestion-session", PENDING),
+        with_conditions("assets-get-ingestion-session", only_finished),
+    )
     session = assets.wait_until_done("dsx9k2m7", "ais-8XcV2n", poll_interval=1)
     assert session.status.progress_count.errored == 1
     src = DS + "/assetSources/managed/datature/default/assetIngestionSessions/ais-8XcV2n"
@@ -249,8 +304,10 @@ def test_asset_ingestion_failure_and_timeout():
 def test_annotation_import_needs_every_condition_reached():
     partial = [cond("FilesInserted", "Reached"), cond("Complete", "Waiting")]
     fake, annotations, _ = fake_resource(
-        Annotations, with_conditions("annotations-get-import-session", partial),
-        load_example("annotations-get-import-session"))
+        Annotations,
+        with_conditions("annotations-get-import-session", partial),
+        load_example("annotations-get-import-session"),
+    )
     session = annotations.wait_until_done("dsx9k2m7", "anis-4Gk2", poll_interval=1)
     assert session.status.annotations.status_count == {"Inserted": 118, "Rejected": 2}
     assert len(fake.calls) == 2
@@ -258,25 +315,30 @@ def test_annotation_import_needs_every_condition_reached():
 
 def test_annotation_import_failure():
     failed = [cond("FilesInserted", "FailedReach", "UserUploadErrored")]
-    fake, annotations, _ = fake_resource(Annotations, with_conditions("annotations-get-import-session", failed))
+    fake, annotations, _ = fake_resource(
+        Annotations, with_conditions("annotations-get-import-session", failed)
+    )
     with pytest.raises(ViOperationError) as info:
         annotations.wait_until_done("dsx9k2m7", "anis-4Gk2")
     assert "UserUploadErrored" in str(info.value)
 
 
-@pytest.mark.parametrize("call", [
-    lambda d, a, n: d.wait_for_export("../x", "e"),
-    lambda d, a, n: d.wait_for_export("ds", "e/1"),
-    lambda d, a, n: d.wait_for_export("ds", "e", timeout=-1),
-    lambda d, a, n: d.wait_for_export("ds", "e", poll_interval=0),
-    lambda d, a, n: d.wait_for_deletion("a b"),
-    lambda d, a, n: d.wait_for_bulk_asset_deletion("ds", ""),
-    lambda d, a, n: d.wait_until_done("not callable"),
-    lambda d, a, n: a.wait_until_done("ds", "s?x"),
-    lambda d, a, n: a.wait_until_done("ds", "s", source="a/b"),
-    lambda d, a, n: a.wait_until_done("ds", "s", timeout="1"),
-    lambda d, a, n: n.wait_until_done("ds", None),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda d, a, n: d.wait_for_export("../x", "e"),
+        lambda d, a, n: d.wait_for_export("ds", "e/1"),
+        lambda d, a, n: d.wait_for_export("ds", "e", timeout=-1),
+        lambda d, a, n: d.wait_for_export("ds", "e", poll_interval=0),
+        lambda d, a, n: d.wait_for_deletion("a b"),
+        lambda d, a, n: d.wait_for_bulk_asset_deletion("ds", ""),
+        lambda d, a, n: d.wait_until_done("not callable"),
+        lambda d, a, n: a.wait_until_done("ds", "s?x"),
+        lambda d, a, n: a.wait_until_done("ds", "s", source="a/b"),
+        lambda d, a, n: a.wait_until_done("ds", "s", timeout="1"),
+        lambda d, a, n: n.wait_until_done("ds", None),
+    ],
+)
 def test_waiters_validate_before_io(call):
     fake = FakeRequester()
     with pytest.raises(ViInvalidParameterError):

@@ -2,6 +2,7 @@
 
 A plain module (not conftest.py) with a name unique across the test tree, so that importing it
 from the test modules cannot pick up another directory's helpers."""
+
 from __future__ import annotations
 
 import copy
@@ -42,4 +43,3 @@ class FakeRequester:
 
     def params(self, index: int = -1) -> Dict[str, Any]:
         return dict(self.calls[index][2] or [])
-

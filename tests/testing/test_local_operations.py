@@ -13,7 +13,17 @@ from vi.testing.operations import KINDS
 from vi.transfers.crc32c import crc32c, to_base64, to_signed
 
 EXPORT = {"workspaceId", "datasetId", "datasetExportId", "spec", "status", "metadata", "selfLink", "etag"}
-BULK = {"kind", "workspaceId", "datasetId", "deleteManyAssetsSessionId", "selfLink", "etag", "metadata", "spec", "status"}
+BULK = {
+    "kind",
+    "workspaceId",
+    "datasetId",
+    "deleteManyAssetsSessionId",
+    "selfLink",
+    "etag",
+    "metadata",
+    "spec",
+    "status",
+}
 INGESTION = {
     "workspaceId",
     "datasetId",
@@ -28,7 +38,17 @@ INGESTION = {
     "spec",
     "status",
 }
-IMPORT = {"user", "workspaceId", "datasetId", "annotationImportSessionId", "selfLink", "etag", "metadata", "spec", "status"}
+IMPORT = {
+    "user",
+    "workspaceId",
+    "datasetId",
+    "annotationImportSessionId",
+    "selfLink",
+    "etag",
+    "metadata",
+    "spec",
+    "status",
+}
 MULTIPART = {
     "workspaceId",
     "datasetId",
@@ -88,7 +108,10 @@ def test_export_advances_and_serves_a_ranged_zip(api):
     full = storage_request(api, "GET", download["url"]).content
     assert len(full) == size
     names = zipfile.ZipFile(io.BytesIO(full)).namelist()
-    assert "training/annotations/annotations.jsonl" in names and "validation/annotations/annotations.jsonl" in names
+    assert (
+        "training/annotations/annotations.jsonl" in names
+        and "validation/annotations/annotations.jsonl" in names
+    )
     assert sum(1 for n in names if "/assets/" in n) == 12
     part = storage_request(api, "GET", download["url"], headers={"Range": "bytes=10-19"})
     assert part.status_code == 206
@@ -126,7 +149,10 @@ def test_export_failure_injection(api):
     }
     assert "downloadUrl" not in done["status"]
     second = api.request("POST", api.ds(ds) + "/datasetExports", json={"spec": {"format": "ViFull"}}).json()
-    assert statuses(api.get(api.ds(ds) + "/datasetExports/" + second["datasetExportId"]).json())["Finished"] == "Reached"
+    assert (
+        statuses(api.get(api.ds(ds) + "/datasetExports/" + second["datasetExportId"]).json())["Finished"]
+        == "Reached"
+    )
 
 
 @pytest.mark.parametrize(
@@ -177,7 +203,11 @@ def test_bulk_deletion_deletes_matching_assets_when_finished(api):
     assert statuses(done) == {"Started": "Reached", "Finished": "Reached"}
     assert done["status"]["deletedCount"] == 9  # frame_0001 … frame_0009
     remaining = api.get(api.ds(ds) + "/assets", params={"s": 100}).json()["items"]
-    assert sorted(a["filename"].split(".")[0] for a in remaining) == ["frame_0010", "frame_0011", "frame_0012"]
+    assert sorted(a["filename"].split(".")[0] for a in remaining) == [
+        "frame_0010",
+        "frame_0011",
+        "frame_0012",
+    ]
     assert api.get(api.ds(ds) + "/assets:count").json() == {"count": 3}
     statistic = api.get(api.ds(ds)).json()["statistic"]
     assert statistic["assetTotal"] == 3 and statistic["annotationTotal"] == 6
@@ -207,7 +237,9 @@ def test_bulk_deletion_failure_keeps_assets(api):
     ],
 )
 def test_bulk_deletion_bad_body_is_400(api, spec, field):
-    response = api.request("POST", api.ds(api.first_dataset_id()) + "/deleteManyAssetsSessions", json={"spec": spec})
+    response = api.request(
+        "POST", api.ds(api.first_dataset_id()) + "/deleteManyAssetsSessions", json={"spec": spec}
+    )
     assert response.status_code == 400
     assert f"'{field}'" in response.json()["message"]
 
@@ -224,7 +256,11 @@ def test_dataset_deletion_operation_progresses_and_can_fail(api):
     api.request("DELETE", api.ds(second))
     api.server.operations.finish_all()
     condition = api.get(api.ds(second) + "/deleteOperation").json()["status"]["conditions"][1]
-    assert (condition["status"], condition["reason"], condition["message"]) == ("FailedReach", "Locked", "dataset is locked")
+    assert (condition["status"], condition["reason"], condition["message"]) == (
+        "FailedReach",
+        "Locked",
+        "dataset is locked",
+    )
 
 
 def test_dataset_delete_removes_exports_and_sessions(api):
@@ -254,8 +290,14 @@ def ingestion_body(*files):
     return {
         "spec": {
             "assets": [
-                {"filename": name, "mime": "image/png", "size": len(data), "crc32c": signed_crc(data), "customMetadata": None,
-                 "kind": "Image"}
+                {
+                    "filename": name,
+                    "mime": "image/png",
+                    "size": len(data),
+                    "crc32c": signed_crc(data),
+                    "customMetadata": None,
+                    "kind": "Image",
+                }
                 for name, data in files
             ],
             "kind": "Upload",
@@ -265,27 +307,40 @@ def ingestion_body(*files):
     }
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (640).to_bytes(4, "big") + (480).to_bytes(4, "big") + b"\0" * 20
+PNG = (
+    b"\x89PNG\r\n\x1a\n"
+    + b"\x00\x00\x00\rIHDR"
+    + (640).to_bytes(4, "big")
+    + (480).to_bytes(4, "big")
+    + b"\0" * 20
+)
 
 
 def test_ingestion_finishes_when_every_file_arrived(api):
     api.server.operations.delay = 0.0
     ds = api.first_dataset_id()
-    created = api.request("POST", api.ds(ds) + SRC + "/assetIngestionSessions",
-                          json=ingestion_body(("new_a.png", PNG), ("new_b.png", PNG[:30])))
+    created = api.request(
+        "POST",
+        api.ds(ds) + SRC + "/assetIngestionSessions",
+        json=ingestion_body(("new_a.png", PNG), ("new_b.png", PNG[:30])),
+    )
     assert created.status_code == 200, created.text
     session = created.json()
     assert INGESTION <= set(session) and session["kind"] == "AssetIngestionSession"
     assert (session["assetSourceClass"], session["assetSourceProvider"], session["assetSourceId"]) == (
-        "managed", "datature", "default")
+        "managed",
+        "datature",
+        "default",
+    )
     assert statuses(session) == {"Started": "Reached", "Finished": "Waiting"}
     assert session["status"]["progressCount"] == {"total": 2, "succeeded": 0, "errored": 0}
     uploads = {a["metadata"]["filename"]: a["upload"] for a in session["status"]["assets"]}
     assert set(uploads) == {"new_a.png", "new_b.png"}
     assert uploads["new_a.png"]["method"] == "PUT" and "/_storage/uploads/" in uploads["new_a.png"]["url"]
     url = api.ds(ds) + SRC + "/assetIngestionSessions/" + session["assetIngestionSessionId"]
-    put = storage_request(api, "PUT", uploads["new_a.png"]["url"], data=PNG,
-                          headers=uploads["new_a.png"]["headers"])
+    put = storage_request(
+        api, "PUT", uploads["new_a.png"]["url"], data=PNG, headers=uploads["new_a.png"]["headers"]
+    )
     assert put.status_code == 200
     assert statuses(api.get(url).json())["Finished"] == "Waiting"  # one file still missing
     storage_request(api, "PUT", uploads["new_b.png"]["url"], data=b"short")  # wrong size → EBADSIZE
@@ -296,7 +351,9 @@ def test_ingestion_finishes_when_every_file_arrived(api):
     assert kinds == ["Progress", "Error"]
     assert done["status"]["events"][1]["files"] == {"new_b.png": "EBADSIZE"}
     assets = api.get(api.ds(ds) + "/assets", params={"s": 100, "filter": "new_"}).json()["items"]
-    assert [(a["filename"], a["metadata"]["width"], a["metadata"]["height"]) for a in assets] == [("new_a.png", 640, 480)]
+    assert [(a["filename"], a["metadata"]["width"], a["metadata"]["height"]) for a in assets] == [
+        ("new_a.png", 640, 480)
+    ]
     assert api.get(api.ds(ds)).json()["statistic"]["assetTotal"] == 13
     assert api.server.stats.creates["asset"] == 1
     assert storage_request(api, "PUT", uploads["new_a.png"]["url"], data=PNG).status_code == 409
@@ -304,7 +361,14 @@ def test_ingestion_finishes_when_every_file_arrived(api):
 
 def test_empty_ingestion_session_is_finished_at_once(api):
     ds = api.first_dataset_id()
-    body = {"spec": {"assets": [], "kind": "Upload", "failureMode": "FailAfterAll", "onAssetOverwritten": "KeepLinkedResource"}}
+    body = {
+        "spec": {
+            "assets": [],
+            "kind": "Upload",
+            "failureMode": "FailAfterAll",
+            "onAssetOverwritten": "KeepLinkedResource",
+        }
+    }
     session = api.request("POST", api.ds(ds) + SRC + "/assetIngestionSessions", json=body).json()
     assert statuses(session) == {"Started": "Reached", "Finished": "Reached"}
     assert session["spec"]["onAssetOverwritten"] == "KeepLinkedResources"  # the response enum is plural
@@ -347,7 +411,9 @@ def test_ingestion_cancel_and_failure_injection(api):
 def test_ingestion_bad_body_is_400(api, mutate, field):
     body = ingestion_body(("a.png", PNG))
     mutate(body)
-    response = api.request("POST", api.ds(api.first_dataset_id()) + SRC + "/assetIngestionSessions", json=body)
+    response = api.request(
+        "POST", api.ds(api.first_dataset_id()) + SRC + "/assetIngestionSessions", json=body
+    )
     assert response.status_code == 400
     assert f"'{field}'" in response.json()["message"]
 
@@ -361,28 +427,48 @@ def test_multipart_upload_flow(api):
     api.server.operations.delay = 0.0
     ds = api.first_dataset_id()
     data = PNG + b"x" * 100
-    session = api.request("POST", api.ds(ds) + SRC + "/assetIngestionSessions", json=ingestion_body(("big.png", data))).json()
+    session = api.request(
+        "POST", api.ds(ds) + SRC + "/assetIngestionSessions", json=ingestion_body(("big.png", data))
+    ).json()
     base = api.ds(ds) + SRC + "/multipartUploads"
-    spec = {"ingestionId": session["ingestionId"], "filename": "big.png", "contentType": "image/png", "sizeBytes": len(data)}
+    spec = {
+        "ingestionId": session["ingestionId"],
+        "filename": "big.png",
+        "contentType": "image/png",
+        "sizeBytes": len(data),
+    }
     created = api.request("POST", base, json={"spec": spec})
     assert created.status_code == 200, created.text
     upload = created.json()
     assert MULTIPART <= set(upload) and upload["status"]["partCount"] == 1
     part_url = base + "/" + upload["multipartUploadId"] + "/parts/1"
     signed = api.request("POST", part_url, json={}).json()
-    assert signed["method"] == "PUT" and signed["responseHeaders"] == ["ETag"] and signed["responseBody"] is False
+    assert (
+        signed["method"] == "PUT"
+        and signed["responseHeaders"] == ["ETag"]
+        and signed["responseBody"] is False
+    )
     assert_ms(signed["expiry"])
     # chunked body, as the official SDK sends parts
-    stored = storage_request(api, "PUT", signed["url"], data=iter([data[:20], data[20:]]), headers=signed["headers"])
+    stored = storage_request(
+        api, "PUT", signed["url"], data=iter([data[:20], data[20:]]), headers=signed["headers"]
+    )
     assert stored.status_code == 200
     etag = stored.headers["ETag"]
     bad = api.request("POST", part_url + "/completion", json={"responseHeaders": {"ETag": '"0"'}})
     assert bad.status_code == 400 and "ETag" in bad.json()["message"]
-    assert api.request("POST", part_url + "/completion", json={"responseHeaders": {"ETag": etag}}).status_code == 200
-    assert api.request("POST", base + "/" + upload["multipartUploadId"] + "/parts/2", json={}).status_code == 400
+    assert (
+        api.request("POST", part_url + "/completion", json={"responseHeaders": {"ETag": etag}}).status_code
+        == 200
+    )
+    assert (
+        api.request("POST", base + "/" + upload["multipartUploadId"] + "/parts/2", json={}).status_code == 400
+    )
     done = api.request("POST", base + "/" + upload["multipartUploadId"] + "/completion")
     assert done.status_code == 200
-    finished = api.get(api.ds(ds) + SRC + "/assetIngestionSessions/" + session["assetIngestionSessionId"]).json()
+    finished = api.get(
+        api.ds(ds) + SRC + "/assetIngestionSessions/" + session["assetIngestionSessionId"]
+    ).json()
     assert statuses(finished)["Finished"] == "Reached"
     assert finished["status"]["progressCount"]["succeeded"] == 1
     aborted = api.request("DELETE", base + "/" + upload["multipartUploadId"])
@@ -392,9 +478,16 @@ def test_multipart_upload_flow(api):
 def test_multipart_abort_counts_file_as_errored(api):
     api.server.operations.delay = 0.0
     ds = api.first_dataset_id()
-    session = api.request("POST", api.ds(ds) + SRC + "/assetIngestionSessions", json=ingestion_body(("v.png", PNG))).json()
+    session = api.request(
+        "POST", api.ds(ds) + SRC + "/assetIngestionSessions", json=ingestion_body(("v.png", PNG))
+    ).json()
     base = api.ds(ds) + SRC + "/multipartUploads"
-    spec = {"ingestionId": session["ingestionId"], "filename": "v.png", "contentType": None, "sizeBytes": 5 * 2**30}
+    spec = {
+        "ingestionId": session["ingestionId"],
+        "filename": "v.png",
+        "contentType": None,
+        "sizeBytes": 5 * 2**30,
+    }
     upload = api.request("POST", base, json={"spec": spec}).json()
     assert upload["status"]["partCount"] == 80
     assert api.request("POST", base, json={"spec": dict(spec, filename="other.png")}).status_code == 400
@@ -409,7 +502,11 @@ def test_multipart_abort_counts_file_as_errored(api):
 IMPORT_BODY = {
     "spec": {
         "uploadBefore": 1733903300000,
-        "failurePolicies": {"onBadAnnotation": "RejectSession", "onBadFile": "RejectSession", "onOverwritten": "RejectSession"},
+        "failurePolicies": {
+            "onBadAnnotation": "RejectSession",
+            "onBadFile": "RejectSession",
+            "onOverwritten": "RejectSession",
+        },
         "source": "UploadedIndividualFiles",
     },
     "metadata": {"attributes": {}},
@@ -417,7 +514,11 @@ IMPORT_BODY = {
 
 
 def files_inserted(status="Reached", reason=None):
-    condition = {"condition": "FilesInserted", "status": status, "lastTransitionTime": int(time.time() * 1000)}
+    condition = {
+        "condition": "FilesInserted",
+        "status": status,
+        "lastTransitionTime": int(time.time() * 1000),
+    }
     if reason:
         condition["reason"] = reason
     return {"status": {"conditions": [condition]}}
@@ -427,11 +528,20 @@ def start_import(api, ds, content):
     base = api.ds(ds) + "/annotationImportSessions"
     session = api.request("POST", base, json=IMPORT_BODY).json()
     url = base + "/" + session["annotationImportSessionId"]
-    files = {"files": {"annotations.jsonl": {"sizeBytes": len(content), "crc32c": b64_crc(content), "kind": "Unknown"}}}
+    files = {
+        "files": {
+            "annotations.jsonl": {"sizeBytes": len(content), "crc32c": b64_crc(content), "kind": "Unknown"}
+        }
+    }
     registered = api.request("POST", url + "/files", json=files)
     assert registered.status_code == 200, registered.text
     target = registered.json()["files"]["annotations.jsonl"]
-    assert storage_request(api, target["method"], target["url"], data=content, headers=target["headers"]).status_code == 200
+    assert (
+        storage_request(
+            api, target["method"], target["url"], data=content, headers=target["headers"]
+        ).status_code
+        == 200
+    )
     return session, url
 
 
@@ -439,8 +549,14 @@ def test_annotation_import_completes_all_conditions_and_inserts(api):
     api.server.operations.delay = 0.0
     ds = api.first_dataset_id()
     asset = api.get(api.ds(ds) + "/assets", params={"s": 1}).json()["items"][0]
-    line = {"assetId": asset["assetId"], "spec": {"tag": 0, "aggregation": {"whole": {"id": "g1"}, "thisPart": {"role": "Caption"}},
-                                                    "contents": {"kind": "Caption", "contents": "imported"}}}
+    line = {
+        "assetId": asset["assetId"],
+        "spec": {
+            "tag": 0,
+            "aggregation": {"whole": {"id": "g1"}, "thisPart": {"role": "Caption"}},
+            "contents": {"kind": "Caption", "contents": "imported"},
+        },
+    }
     content = (json.dumps(line) + "\n" + json.dumps({"other": 1}) + "\n").encode()
     session, url = start_import(api, ds, content)
     assert IMPORT <= set(session) and session["kind"] == "AnnotationImportSession"
@@ -449,12 +565,20 @@ def test_annotation_import_completes_all_conditions_and_inserts(api):
     patched = api.request("PATCH", url + "/status", json=files_inserted())
     assert patched.status_code == 200
     # the server's own steps show as Waiting at once, so an "all Reached" waiter keeps waiting
-    assert statuses(patched.json()) == {"FilesInserted": "Reached", "FilesParsed": "Waiting", "Complete": "Waiting"}
+    assert statuses(patched.json()) == {
+        "FilesInserted": "Reached",
+        "FilesParsed": "Waiting",
+        "Complete": "Waiting",
+    }
     assert statuses(api.get(url).json())["Complete"] == "Waiting"
     api.server.operations.finish_all()
     done = api.get(url).json()
     assert statuses(done) == {"FilesInserted": "Reached", "FilesParsed": "Reached", "Complete": "Reached"}
-    assert done["status"]["files"] == {"pageCount": 1, "totalSizeBytes": len(content), "statusCount": {"Parsed": 1}}
+    assert done["status"]["files"] == {
+        "pageCount": 1,
+        "totalSizeBytes": len(content),
+        "statusCount": {"Parsed": 1},
+    }
     assert done["status"]["annotations"]["statusCount"] == {"Inserted": 2}
     annotations = api.get(api.ds(ds) + "/assets/" + asset["assetId"] + "/annotations").json()["items"]
     assert [a["spec"]["contents"].get("contents") for a in annotations][-1] == "imported"
@@ -463,8 +587,10 @@ def test_annotation_import_completes_all_conditions_and_inserts(api):
     assert sample["files"][0]["name"] == "annotations.jsonl" and sample["files"][0]["uploaded"] is True
     logs = api.get(url + "/logs").json()
     assert any("Complete" in e["message"] for e in logs["entries"])
-    assert [s["annotationImportSessionId"] for s in api.get(api.ds(ds) + "/annotationImportSessions").json()["items"]] == [
-        session["annotationImportSessionId"]]
+    assert [
+        s["annotationImportSessionId"]
+        for s in api.get(api.ds(ds) + "/annotationImportSessions").json()["items"]
+    ] == [session["annotationImportSessionId"]]
     assert api.request("PATCH", url + "/status", json=files_inserted()).status_code == 409
 
 
@@ -472,7 +598,9 @@ def test_annotation_import_client_failure_and_injected_failure(api):
     api.server.operations.delay = 0.0
     ds = api.first_dataset_id()
     _, url = start_import(api, ds, b'{"a": 1}\n')
-    failed = api.request("PATCH", url + "/status", json=files_inserted("FailedReach", "UserUploadErrored")).json()
+    failed = api.request(
+        "PATCH", url + "/status", json=files_inserted("FailedReach", "UserUploadErrored")
+    ).json()
     assert failed["status"]["conditions"][0]["reason"] == "UserUploadErrored"
     assert statuses(api.get(url).json()) == {"FilesInserted": "FailedReach"}
     api.server.operations.fail_next("annotation_import", reason="Whatever", message="parser crashed")
@@ -481,23 +609,55 @@ def test_annotation_import_client_failure_and_injected_failure(api):
     done = api.get(url2).json()
     assert statuses(done) == {"FilesInserted": "Reached", "FilesParsed": "FailedReach"}
     assert done["status"]["reason"] == "parser crashed"
-    assert all(c.get("reason") in (None, "CancelledByUser", "UserUploadErrored") for c in done["status"]["conditions"])
+    assert all(
+        c.get("reason") in (None, "CancelledByUser", "UserUploadErrored")
+        for c in done["status"]["conditions"]
+    )
     _, url3 = start_import(api, ds, b"not json\n")
     api.request("PATCH", url3 + "/status", json=files_inserted())
     bad = api.get(url3).json()
-    assert statuses(bad)["FilesParsed"] == "FailedReach" and bad["status"]["annotations"]["statusCount"] == {"Rejected": 1}
+    assert statuses(bad)["FilesParsed"] == "FailedReach" and bad["status"]["annotations"]["statusCount"] == {
+        "Rejected": 1
+    }
 
 
 @pytest.mark.parametrize(
     "body, field",
     [
         ({"status": {"conditions": []}}, "status.conditions"),
-        ({"status": {"conditions": [{"condition": "FilesInserted", "status": "Done", "lastTransitionTime": 1}]}},
-         "status.conditions[0].status"),
-        ({"status": {"conditions": [{"condition": "FilesInserted", "status": "FailedReach", "lastTransitionTime": 1,
-                                      "reason": "Oops"}]}}, "status.conditions[0].reason"),
-        ({"status": {"conditions": [{"condition": "FilesInserted", "status": "Reached", "lastTransitionTime": "now"}]}},
-         "status.conditions[0].lastTransitionTime"),
+        (
+            {
+                "status": {
+                    "conditions": [{"condition": "FilesInserted", "status": "Done", "lastTransitionTime": 1}]
+                }
+            },
+            "status.conditions[0].status",
+        ),
+        (
+            {
+                "status": {
+                    "conditions": [
+                        {
+                            "condition": "FilesInserted",
+                            "status": "FailedReach",
+                            "lastTransitionTime": 1,
+                            "reason": "Oops",
+                        }
+                    ]
+                }
+            },
+            "status.conditions[0].reason",
+        ),
+        (
+            {
+                "status": {
+                    "conditions": [
+                        {"condition": "FilesInserted", "status": "Reached", "lastTransitionTime": "now"}
+                    ]
+                }
+            },
+            "status.conditions[0].lastTransitionTime",
+        ),
     ],
 )
 def test_annotation_import_status_bad_body_is_400(api, body, field):
@@ -584,7 +744,11 @@ def test_run_failure_injection(api):
     api.request("PUT", url, json=run_body(flow))
     api.server.operations.finish_all()
     finished = api.get(url).json()["status"]["conditions"][-1]
-    assert (finished["status"], finished["reason"], finished["message"]) == ("FailedReach", "OutOfMemory", "CUDA OOM")
+    assert (finished["status"], finished["reason"], finished["message"]) == (
+        "FailedReach",
+        "OutOfMemory",
+        "CUDA OOM",
+    )
     logs = api.get(url + "/logs").json()
     assert any(e["level"] == "ERROR" for e in logs["entries"])
 
@@ -595,8 +759,20 @@ def test_run_failure_injection(api):
         ({}, "spec"),
         ({"spec": {}}, "spec.flow"),
         ({"spec": {"flow": {"name": "x"}}}, "spec.flow.schema"),
-        ({"spec": {"flow": {"name": "x", "schema": "v1", "tolerations": {}, "settings": {}, "blocks": [{"block": "a"}]}}},
-         "spec.flow.blocks[0].settings"),
+        (
+            {
+                "spec": {
+                    "flow": {
+                        "name": "x",
+                        "schema": "v1",
+                        "tolerations": {},
+                        "settings": {},
+                        "blocks": [{"block": "a"}],
+                    }
+                }
+            },
+            "spec.flow.blocks[0].settings",
+        ),
         ({"spec": {"killedAt": 1}}, "spec.flow"),
         ({"flow": {}}, "flow"),
     ],
@@ -623,8 +799,11 @@ def test_aggregations_pending_then_payload(api):
     ds = api.first_dataset_id()
     flow_id = api.get(api.ws + "/flows").json()["items"][0]["flowId"]
     project_id = api.get(api.ws + "/trainingProjects").json()["items"][0]["trainingProjectId"]
-    urls = [api.ds(ds) + "/aggregationStatistics", api.ws + f"/flows/{flow_id}/aggregationStatistics",
-            api.ws + f"/trainingProjects/{project_id}/aggregationInsights"]
+    urls = [
+        api.ds(ds) + "/aggregationStatistics",
+        api.ws + f"/flows/{flow_id}/aggregationStatistics",
+        api.ws + f"/trainingProjects/{project_id}/aggregationInsights",
+    ]
     for url in urls:
         assert api.get(url).json()["payload"] is None
         generated = api.request("POST", url + ":generate")

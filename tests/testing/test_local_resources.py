@@ -72,16 +72,27 @@ def test_asset_delete_removes_annotations_and_updates_counts(api):
 
 def test_asset_filters_count_and_list_agree(api):
     ds = api.first_dataset_id()
-    for params in ({"filter": "frame_001"}, {"filter": "FRAME_0002"}, {"filter": "{'filename': '_000'}"},
-                   {"filter": '{"folder": "training"}'}, {"metadataQuery": "camera:-"}, {}):
+    for params in (
+        {"filter": "frame_001"},
+        {"filter": "FRAME_0002"},
+        {"filter": "{'filename': '_000'}"},
+        {"filter": '{"folder": "training"}'},
+        {"metadataQuery": "camera:-"},
+        {},
+    ):
         count = api.get(api.ds(ds) + "/assets:count", params=params).json()["count"]
         assert count == len(walk_all(api, api.ds(ds) + "/assets", size=5, **params)), params
     assert api.get(api.ds(ds) + "/assets:count", params={"filter": "frame_001"}).json()["count"] == 3
-    night = api.get(api.ds(ds) + "/assets:count", params={"metadataQuery": "night:true", "strictQuery": "y"}).json()
+    night = api.get(
+        api.ds(ds) + "/assets:count", params={"metadataQuery": "night:true", "strictQuery": "y"}
+    ).json()
     assets = items(api, api.ds(ds) + "/assets", s=100)
     assert night["count"] == sum(1 for a in assets if a["metadata"]["customMetadata"]["night"] is True)
-    for params, field in (({"filter": "{'size': 1}"}, "filter"), ({"ruleQuery": "x"}, "ruleQuery"),
-                          ({"metadataQuery": "nocolon"}, "metadataQuery")):
+    for params, field in (
+        ({"filter": "{'size': 1}"}, "filter"),
+        ({"ruleQuery": "x"}, "ruleQuery"),
+        ({"metadataQuery": "nocolon"}, "metadataQuery"),
+    ):
         response = api.get(api.ds(ds) + "/assets:count", params=params)
         assert response.status_code == 400 and f"'{field}'" in response.json()["message"]
 
@@ -101,21 +112,33 @@ def test_asset_sorting_pages_consistently(api):
 def test_asset_rename_by_id_and_by_filename(api):
     ds = api.first_dataset_id()
     first, second = items(api, api.ds(ds) + "/assets", s=2)
-    renamed = api.request("POST", api.ds(ds) + "/assets/" + first["assetId"] + "/name", json={"filename": "a b.jpg"})
+    renamed = api.request(
+        "POST", api.ds(ds) + "/assets/" + first["assetId"] + "/name", json={"filename": "a b.jpg"}
+    )
     assert renamed.status_code == 200 and renamed.json()["filename"] == "a b.jpg"
-    by_file = api.request("POST", api.ds(ds) + "/assetFiles/" + quote("a b.jpg") + "/name", json={"filename": "c.jpg"})
+    by_file = api.request(
+        "POST", api.ds(ds) + "/assetFiles/" + quote("a b.jpg") + "/name", json={"filename": "c.jpg"}
+    )
     assert by_file.status_code == 200 and by_file.json()["assetId"] == first["assetId"]
-    clash = api.request("POST", api.ds(ds) + "/assets/" + second["assetId"] + "/name", json={"filename": "c.jpg"})
+    clash = api.request(
+        "POST", api.ds(ds) + "/assets/" + second["assetId"] + "/name", json={"filename": "c.jpg"}
+    )
     assert clash.status_code == 409
     bad = api.request("POST", api.ds(ds) + "/assets/" + second["assetId"] + "/name", json={"name": "x.jpg"})
     assert bad.status_code == 400 and "'name'" in bad.json()["message"]
-    assert api.request("POST", api.ds(ds) + "/assetFiles/nope.jpg/name", json={"filename": "x.jpg"}).status_code == 404
+    assert (
+        api.request("POST", api.ds(ds) + "/assetFiles/nope.jpg/name", json={"filename": "x.jpg"}).status_code
+        == 404
+    )
 
 
 # -- annotations: replace, update, delete (N3–N5) ---------------------------------------------------------
 
-CAPTION_SPEC = {"tag": 1, "aggregation": {"whole": {"id": "g9"}, "thisPart": {"role": "Caption"}},
-                "contents": {"kind": "Caption", "contents": "A replaced caption"}}
+CAPTION_SPEC = {
+    "tag": 1,
+    "aggregation": {"whole": {"id": "g9"}, "thisPart": {"role": "Caption"}},
+    "contents": {"kind": "Caption", "contents": "A replaced caption"},
+}
 
 
 def test_annotation_put_patch_delete(api):
@@ -130,9 +153,19 @@ def test_annotation_put_patch_delete(api):
     assert doc["metadata"]["generation"] == caption["metadata"]["generation"] + 1
     round_trip = api.request("PUT", base + "/" + caption["annotationId"], json=dict(doc, metadata=None))
     assert round_trip.status_code == 200  # a GET document PUT back is accepted
-    patched = api.request("PATCH", base + "/" + box["annotationId"],
-                          json={"spec": {"contents": {"kind": "PhraseGroundingBoundingBox",
-                                                      "bound": [[0, 0], [1, 0], [1, 1], [0, 1]], "target": [0, 1]}}})
+    patched = api.request(
+        "PATCH",
+        base + "/" + box["annotationId"],
+        json={
+            "spec": {
+                "contents": {
+                    "kind": "PhraseGroundingBoundingBox",
+                    "bound": [[0, 0], [1, 0], [1, 1], [0, 1]],
+                    "target": [0, 1],
+                }
+            }
+        },
+    )
     assert patched.status_code == 200 and patched.json()["spec"]["contents"]["target"] == [0, 1]
     created = api.request("PUT", base + "/ann-new", json={"spec": CAPTION_SPEC})
     assert created.status_code == 200 and api.server.stats.creates["annotation"] == 1
@@ -148,11 +181,20 @@ def test_annotation_put_patch_delete(api):
     [
         ({"spec": dict(CAPTION_SPEC, tag=-1)}, "spec.tag"),
         ({"spec": dict(CAPTION_SPEC, contents={"kind": "Polygon"})}, "spec.contents.kind"),
-        ({"spec": dict(CAPTION_SPEC, aggregation={"whole": {"id": "g"}, "thisPart": {"role": "Label"}})},
-         "spec.aggregation.thisPart.role"),
-        ({"spec": {"tag": 0, "aggregation": {"whole": {"id": "g"}, "thisPart": {"role": "PhraseGroundingBoundingBox"}},
-                   "contents": {"kind": "PhraseGroundingBoundingBox", "bound": [[0, 0]], "target": [0, 1]}}},
-         "spec.contents.bound"),
+        (
+            {"spec": dict(CAPTION_SPEC, aggregation={"whole": {"id": "g"}, "thisPart": {"role": "Label"}})},
+            "spec.aggregation.thisPart.role",
+        ),
+        (
+            {
+                "spec": {
+                    "tag": 0,
+                    "aggregation": {"whole": {"id": "g"}, "thisPart": {"role": "PhraseGroundingBoundingBox"}},
+                    "contents": {"kind": "PhraseGroundingBoundingBox", "bound": [[0, 0]], "target": [0, 1]},
+                }
+            },
+            "spec.contents.bound",
+        ),
         ({"spec": CAPTION_SPEC, "annotationId": "other"}, "annotationId"),
         ({"labels": []}, "labels"),
     ],
@@ -161,7 +203,9 @@ def test_annotation_put_bad_body_is_400(api, body, field):
     ds = api.first_dataset_id()
     asset = items(api, api.ds(ds) + "/assets", s=1)[0]
     ann = items(api, api.ds(ds) + "/assets/" + asset["assetId"] + "/annotations")[0]["annotationId"]
-    response = api.request("PUT", api.ds(ds) + "/assets/" + asset["assetId"] + "/annotations/" + ann, json=body)
+    response = api.request(
+        "PUT", api.ds(ds) + "/assets/" + asset["assetId"] + "/annotations/" + ann, json=body
+    )
     assert response.status_code == 400
     assert f"'{field}'" in response.json()["message"]
 
@@ -176,7 +220,9 @@ def test_simple_runs_and_logs(api):
     logs = api.get(api.ws + f"/runs/{run_id}/logs").json()
     assert logs["runId"] == run_id and logs["entries"]
     assert all(isinstance(e["time"], int) for e in logs["entries"])
-    only_model = api.get(api.ws + f"/runs/{run_id}/logs", params={"block": "model", "limit": 1}).json()["entries"]
+    only_model = api.get(api.ws + f"/runs/{run_id}/logs", params={"block": "model", "limit": 1}).json()[
+        "entries"
+    ]
     assert len(only_model) == 1 and only_model[0]["block"] == "model"
     assert api.get(api.ws + f"/runs/{run_id}/logs", params={"since": "yesterday"}).status_code == 400
     assert api.get(api.ws + "/runs/run-nope/logs").status_code == 404
@@ -203,7 +249,9 @@ def test_model_get_is_an_items_envelope_with_download_url(api):
     assert set(body) >= {"items"} and len(body["items"]) == 1
     download = body["items"][0]["status"]["contents"]["downloadUrl"]
     assert isinstance(download["expiresAt"], int) and "/_storage/models/" in download["url"]
-    archive = api.session.get(download["url"], headers={"Authorization": None, "Organization-Id": None}, timeout=5)
+    archive = api.session.get(
+        download["url"], headers={"Authorization": None, "Organization-Id": None}, timeout=5
+    )
     assert archive.status_code == 200 and archive.content[257:262] == b"ustar"
     assert api.get(api.ws + f"/runs/{run_id}/outputs/ckpt-nope").status_code == 404
     unfinished = items(api, api.ws + "/runs")[1]["runId"]
@@ -223,7 +271,10 @@ def test_flows_crud_and_idempotent_put(api):
     url = api.ws + "/flows/5d1c3f7a-0000-4000-8000-000000000001"
     created = api.request("PUT", url, json={"spec": spec, "metadata": {"attributes": {"owner": "alice"}}})
     assert created.status_code == 200, created.text
-    assert api.request("PUT", url, json={"spec": spec, "metadata": {"attributes": {"owner": "alice"}}}).json() == created.json()
+    assert (
+        api.request("PUT", url, json={"spec": spec, "metadata": {"attributes": {"owner": "alice"}}}).json()
+        == created.json()
+    )
     assert api.server.stats.creates["flow"] == 1
     patched = api.request("PATCH", url, json={"spec": {"name": "Renamed"}}).json()
     assert patched["spec"]["name"] == "Renamed" and patched["spec"]["blocks"] == spec["blocks"]
@@ -242,10 +293,21 @@ def test_flow_accelerators(api):
     assert listing["kind"] == "FlowAcceleratorList" and listing["flowId"] == flow_id
     accelerator = listing["items"][0]["accelerator"]
     assert accelerator["kind"] == "TrainingAccelerator" and accelerator["spec"]["enabled"] is True
-    update = {"items": [{"trainingAcceleratorId": "nvidia-l4", "configurations": [{"count": 2, "action": "Warn", "reason": "slow"}]}]}
+    update = {
+        "items": [
+            {
+                "trainingAcceleratorId": "nvidia-l4",
+                "configurations": [{"count": 2, "action": "Warn", "reason": "slow"}],
+            }
+        ]
+    }
     updated = api.request("POST", url, json=update).json()
     assert {i["accelerator"]["trainingAcceleratorId"] for i in updated["items"]} >= {"nvidia-l4"}
-    bad = api.request("POST", url, json={"items": [{"trainingAcceleratorId": "x", "configurations": [{"count": 1, "action": "Maybe"}]}]})
+    bad = api.request(
+        "POST",
+        url,
+        json={"items": [{"trainingAcceleratorId": "x", "configurations": [{"count": 1, "action": "Maybe"}]}]},
+    )
     assert bad.status_code == 400 and "'items[0].configurations[0].action'" in bad.json()["message"]
 
 
@@ -257,21 +319,35 @@ def test_training_projects_crud_relations_and_dry_run(api):
     assert len(projects) >= 2 and PROJECT <= set(projects[0]) and projects[0]["kind"] == "TrainingProject"
     runs = items(api, api.ws + "/runs")
     first = projects[0]
-    assert first["status"]["runs"] == [r["runId"] for r in runs if r["spec"]["trainingProject"] == first["trainingProjectId"]]
+    assert first["status"]["runs"] == [
+        r["runId"] for r in runs if r["spec"]["trainingProject"] == first["trainingProjectId"]
+    ]
     assert all("/" in output for output in first["status"]["runOutputs"])
     url = api.ws + "/trainingProjects/tp-new"
     body = {"spec": {"name": "Drone grounding v2", "description": None, "type": "phrase-grounding"}}
     created = api.request("PUT", url, json=body)
     assert created.status_code == 200 and api.request("PUT", url, json=body).json() == created.json()
     assert api.server.stats.creates["training_project"] == 1
-    patched = api.request("PATCH", url, json={"spec": {"description": "updated"}, "metadata": {"attributes": {"a": "b"}}}).json()
-    assert patched["spec"] == {"name": "Drone grounding v2", "description": "updated", "type": "phrase-grounding"}
+    patched = api.request(
+        "PATCH", url, json={"spec": {"description": "updated"}, "metadata": {"attributes": {"a": "b"}}}
+    ).json()
+    assert patched["spec"] == {
+        "name": "Drone grounding v2",
+        "description": "updated",
+        "type": "phrase-grounding",
+    }
     assert patched["metadata"]["attributes"] == {"a": "b"}
-    dry = api.request("POST", api.base + f"/dryRuns/workspaces/{api.org}/trainingProjects",
-                      json={"trainingProjectId": "tp-other", "spec": {"name": "Drone grounding v2"}})
+    dry = api.request(
+        "POST",
+        api.base + f"/dryRuns/workspaces/{api.org}/trainingProjects",
+        json={"trainingProjectId": "tp-other", "spec": {"name": "Drone grounding v2"}},
+    )
     assert dry.status_code == 200 and dry.json() == {"errors": [{"kind": "NameAlreadyExists"}]}
-    fresh = api.request("POST", api.base + f"/dryRuns/workspaces/{api.org}/trainingProjects",
-                        json={"trainingProjectId": "tp-fresh", "spec": {"name": "Unique"}})
+    fresh = api.request(
+        "POST",
+        api.base + f"/dryRuns/workspaces/{api.org}/trainingProjects",
+        json={"trainingProjectId": "tp-fresh", "spec": {"name": "Unique"}},
+    )
     assert fresh.json() == {"errors": []}
     bad = api.request("PUT", url, json={"spec": {"description": "no name"}})
     assert bad.status_code == 400 and "'spec.name'" in bad.json()["message"]
@@ -281,8 +357,11 @@ def test_training_projects_crud_relations_and_dry_run(api):
 
 def test_dry_run_is_org_scoped(api):
     api.server.add_credentials("other", "org-other", seed=False)
-    response = api.request("POST", api.base + "/dryRuns/workspaces/org-other/trainingProjects",
-                           json={"trainingProjectId": "t", "spec": {"name": "n"}})
+    response = api.request(
+        "POST",
+        api.base + "/dryRuns/workspaces/org-other/trainingProjects",
+        json={"trainingProjectId": "t", "spec": {"name": "n"}},
+    )
     assert response.status_code == 403
 
 
@@ -311,7 +390,9 @@ def test_folders_with_encoded_names(api):
     assert kinds[0] == "Folder" and "Asset" in kinds
     asset_child = next(c for c in children if c["childType"] == "Asset")
     assert "contents" in asset_child["asset"]
-    assert all(c["childType"] == "Folder" for c in items(api, base + "/training/children", childType="Folder"))
+    assert all(
+        c["childType"] == "Folder" for c in items(api, base + "/training/children", childType="Folder")
+    )
     new = base + "/" + quote("new/deep name", safe="")
     put = api.request("PUT", new, json={"owner": api.org})
     assert put.status_code == 200 and put.json()["name"] == "new/deep name"
@@ -320,7 +401,10 @@ def test_folders_with_encoded_names(api):
     assert api.get(new).status_code == 404
     assert_empty_204(api.request("DELETE", base + "/training"))
     assert [f["name"] for f in items(api, base)] == ["validation"]  # sub-folders go too
-    assert api.get(api.ds(ds) + "/assets:count", params={"filter": '{"folder": "training"}'}).json()["count"] == 0
+    assert (
+        api.get(api.ds(ds) + "/assets:count", params={"filter": '{"folder": "training"}'}).json()["count"]
+        == 0
+    )
     assert_empty_204(api.request("DELETE", base))
     assert items(api, base) == []
 
@@ -335,7 +419,9 @@ def test_ontologies(api):
     assert replaced.status_code == 200 and replaced.json()["spec"] == {"classes": []}
     patched = api.request("PATCH", url, json={"description": "d"}).json()
     assert (patched["name"], patched["description"]) == ("New", "d")
-    version = api.request("POST", url + "/versions", json={"note": "v2", "spec": {"classes": [{"name": "car"}]}})
+    version = api.request(
+        "POST", url + "/versions", json={"note": "v2", "spec": {"classes": [{"name": "car"}]}}
+    )
     assert version.status_code == 200 and version.json()["version"] == 2
     assert api.get(url).json()["spec"] == {"classes": [{"name": "car"}]}
     assert api.request("POST", url + "/versions", json={"note": 3}).status_code == 400
@@ -347,12 +433,19 @@ def test_ontologies(api):
 def test_intelliscribe_returns_an_array(api):
     ds = api.first_dataset_id()
     asset_id = items(api, api.ds(ds) + "/assets", s=1)[0]["assetId"]
-    response = api.request("POST", api.ds(ds) + "/intelliscribe/generations", json={"assetIds": [asset_id], "maxLength": 12})
+    response = api.request(
+        "POST", api.ds(ds) + "/intelliscribe/generations", json={"assetIds": [asset_id], "maxLength": 12}
+    )
     assert response.status_code == 200
     body = response.json()
     assert isinstance(body, list) and body[0]["assetId"] == asset_id and len(body[0]["caption"]) <= 12
     assert api.request("POST", api.ds(ds) + "/intelliscribe/generations", json={}).status_code == 400
-    assert api.request("POST", api.ds(ds) + "/intelliscribe/generations", json={"assetIds": ["ast-nope"]}).status_code == 404
+    assert (
+        api.request(
+            "POST", api.ds(ds) + "/intelliscribe/generations", json={"assetIds": ["ast-nope"]}
+        ).status_code
+        == 404
+    )
 
 
 # -- asset sources, assets with objects (AS1–AS5, W1–W2) ----------------------------------------------------------
@@ -362,7 +455,8 @@ def test_asset_sources(api):
     ds = api.first_dataset_id()
     sources = items(api, api.ds(ds) + "/assetSources")
     assert [(s["assetSourceClass"], s["assetSourceProvider"], s["assetSourceId"]) for s in sources] == [
-        ("managed", "datature", "default")]
+        ("managed", "datature", "default")
+    ]
     src = api.ds(ds) + "/assetSources/managed/datature/default"
     assert api.get(src).json()["ingestionSessionCount"] == 0
     sample = api.get(src + "/sample").json()
@@ -394,8 +488,11 @@ def test_assets_with_objects(api):
 
 @pytest.mark.parametrize(
     "collection, id_field",
-    [("deployments", "deploymentId"), ("deploymentProjects", "deploymentProjectId"),
-     ("deploymentEndpoints", "deploymentEndpointId")],
+    [
+        ("deployments", "deploymentId"),
+        ("deploymentProjects", "deploymentProjectId"),
+        ("deploymentEndpoints", "deploymentEndpointId"),
+    ],
 )
 def test_deployment_documents(api, collection, id_field):
     base = api.ws + "/" + collection
@@ -414,7 +511,9 @@ def test_deployment_documents(api, collection, id_field):
     new = api.request("PUT", base + "/created-1", json={"name": "New"})
     assert new.status_code == 200 and new.json()[id_field] == "created-1"
     assert_empty_204(api.request("DELETE", url))
-    assert api.get(url).status_code == 404 and api.request("PATCH", url, json={"name": "x"}).status_code == 404
+    assert (
+        api.get(url).status_code == 404 and api.request("PATCH", url, json={"name": "x"}).status_code == 404
+    )
 
 
 def test_deployment_statistics_and_knowledge_base(api):
@@ -437,10 +536,21 @@ def test_deployment_statistics_and_knowledge_base(api):
 def test_every_new_list_endpoint_returns_items_and_pages(api):
     ds = api.first_dataset_id()
     run_id = items(api, api.ws + "/runs")[0]["runId"]
-    lists = [api.ws + "/collaborators", api.ds(ds) + "/collaborators", api.ws + "/simpleRuns",
-             api.ws + f"/runs/{run_id}/outputs", api.ws + "/flows", api.ws + "/simpleFlows",
-             api.ws + "/trainingProjects", api.base + "/plans", api.ds(ds) + "/folders", api.ds(ds) + "/assetsWithObjects",
-             api.ws + "/deployments", api.ws + "/deploymentProjects", api.ws + "/deploymentEndpoints"]
+    lists = [
+        api.ws + "/collaborators",
+        api.ds(ds) + "/collaborators",
+        api.ws + "/simpleRuns",
+        api.ws + f"/runs/{run_id}/outputs",
+        api.ws + "/flows",
+        api.ws + "/simpleFlows",
+        api.ws + "/trainingProjects",
+        api.base + "/plans",
+        api.ds(ds) + "/folders",
+        api.ds(ds) + "/assetsWithObjects",
+        api.ws + "/deployments",
+        api.ws + "/deploymentProjects",
+        api.ws + "/deploymentEndpoints",
+    ]
     for url in lists:
         everything = items(api, url, s=1000)
         assert everything, url

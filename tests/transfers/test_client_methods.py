@@ -1,4 +1,5 @@
 """The transfer workflows through the client's own methods (the names of the official client)."""
+
 import os
 
 import pytest
@@ -10,16 +11,21 @@ from vi.testing import LocalViServer
 @pytest.fixture
 def client():
     with LocalViServer(operation_delay=0.01) as server:
-        with vi.Client(secret_key=server.secret_key, organization_id=server.organization_id,
-                       endpoint=server.url) as c:
+        with vi.Client(
+            secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url
+        ) as c:
             c.server = server
             yield c
 
 
 def test_upload_then_download_round_trip(client, tmp_path):
     dataset_id = client.datasets.create("transfers").dataset_id
-    result = client.assets.upload(dataset_id, assets_bytes=[("one.jpg", b"\xff\xd8one"), ("two.png", b"\x89PNGtwo")],
-                                  timeout=30, poll_interval=0.02)
+    result = client.assets.upload(
+        dataset_id,
+        assets_bytes=[("one.jpg", b"\xff\xd8one"), ("two.png", b"\x89PNGtwo")],
+        timeout=30,
+        poll_interval=0.02,
+    )
     assert result.ok and len(result.succeeded) == 2
     assert client.assets.count(dataset_id) == 2
     downloaded = client.assets.download(dataset_id, save_dir=str(tmp_path), show_progress=False)
@@ -43,8 +49,12 @@ def test_get_dataset_and_get_model(client, tmp_path):
 
 def test_transfer_methods_need_a_live_client(tmp_path):
     server = LocalViServer()
-    c = vi.Client(secret_key=server.secret_key, organization_id=server.organization_id,
-                  endpoint="http://vi.local", adapters={"http://vi.local/": server.adapter()})
+    c = vi.Client(
+        secret_key=server.secret_key,
+        organization_id=server.organization_id,
+        endpoint="http://vi.local",
+        adapters={"http://vi.local/": server.adapter()},
+    )
     assets = c.assets
     c.close()
     del c

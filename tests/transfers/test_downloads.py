@@ -1,5 +1,6 @@
 """Downloads against LocalViServer over real sockets: assets (every page), ranged exports and
 models, resume, skipping identical files, credentials never sent to storage, progress totals."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,7 +31,9 @@ def server() -> Iterator[LocalViServer]:
 def client(server: LocalViServer) -> Iterator[vi.Client]:
     server.reset()
     c = vi.Client(
-        secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url,
+        secret_key=server.secret_key,
+        organization_id=server.organization_id,
+        endpoint=server.url,
         retry_config=RetryConfig(max_retries=2, base_delay=0.01, max_delay=0.05),
     )
     yield c
@@ -58,10 +61,14 @@ def _listing(root: Path) -> List[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
-def test_assets_every_page_downloaded_and_verified(client: vi.Client, server: LocalViServer, tmp_path: Path) -> None:
+def test_assets_every_page_downloaded_and_verified(
+    client: vi.Client, server: LocalViServer, tmp_path: Path
+) -> None:
     dataset_id = _dataset(client, "pages", 23, server)
     events: List[ProgressEvent] = []
-    result = downloads.download_assets(client, dataset_id, tmp_path, page_size=5, max_workers=4, progress=events.append)
+    result = downloads.download_assets(
+        client, dataset_id, tmp_path, page_size=5, max_workers=4, progress=events.append
+    )
     assert result.count == 23 and result.is_complete
     assert len(result.downloaded) == 23
     asset_gets = [r for r in server.stats.requests if r.path.endswith("/assets") and r.method == "GET"]
@@ -123,8 +130,14 @@ def test_colliding_names_both_survive(client: vi.Client, server: LocalViServer, 
 def test_ranged_multi_part_export(client: vi.Client, server: LocalViServer, tmp_path: Path) -> None:
     dataset_id = _dataset(client, "export", 12, server)
     result = downloads.download_dataset(
-        client, dataset_id, save_dir=tmp_path, poll_interval=0.02, timeout=10,
-        export_settings={"format": "ViFull", "options": {"split_ratio": 0.5}}, part_size=512, max_workers=4,
+        client,
+        dataset_id,
+        save_dir=tmp_path,
+        poll_interval=0.02,
+        timeout=10,
+        export_settings={"format": "ViFull", "options": {"split_ratio": 0.5}},
+        part_size=512,
+        max_workers=4,
     )
     assert result.splits == ["training", "validation"]
     assert result.asset_count == {"training": 6, "validation": 6}
@@ -146,8 +159,9 @@ def test_annotations_only_and_format_table(client: vi.Client, server: LocalViSer
     with pytest.raises(ViValidationError):
         downloads.download_dataset(client, dataset_id, save_dir=tmp_path, export_settings={"format": "Coco"})
     with pytest.raises(ViValidationError):
-        downloads.download_dataset(client, dataset_id, save_dir=tmp_path, annotations_only=True,
-                                   export_settings={"format": "ViFull"})
+        downloads.download_dataset(
+            client, dataset_id, save_dir=tmp_path, annotations_only=True, export_settings={"format": "ViFull"}
+        )
     assert server.stats.creates["export"] == creates  # validated before any export was created
     result = downloads.download_annotations(client, dataset_id, save_dir=tmp_path, poll_interval=0.02)
     assert result.splits == ["dump"] and result.annotation_count == {"dump": 1}

@@ -1,5 +1,6 @@
 """Storage faults during downloads, over real sockets: each ends in a correct file after a retry
 or in a clear ViDownloadError, and never in a partial or corrupt file under its final name."""
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,9 @@ def server() -> Iterator[LocalViServer]:
 def client(server: LocalViServer) -> Iterator[vi.Client]:
     server.reset()
     c = vi.Client(
-        secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url,
+        secret_key=server.secret_key,
+        organization_id=server.organization_id,
+        endpoint=server.url,
         retry_config=RetryConfig(max_retries=2, base_delay=0.01, max_delay=0.05),
     )
     yield c
@@ -37,7 +40,11 @@ def client(server: LocalViServer) -> Iterator[vi.Client]:
 
 def _visible(root: Path) -> List[str]:
     """Files a user would see (hidden temporaries of a resumable download excluded)."""
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not p.name.startswith(".vi-"))
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith(".vi-")
+    )
 
 
 def _blob(server: LocalViServer, name: str, size: int = 40000) -> "tuple[str, bytes]":
@@ -67,7 +74,9 @@ def _asset_dataset(client: vi.Client, server: LocalViServer, count: int = 3) -> 
     ],
     ids=["drop", "truncate", "500", "503", "200-not-206", "corrupt"],
 )
-def test_ranged_transient_fault_recovers(client: vi.Client, server: LocalViServer, tmp_path: Path, fault: dict) -> None:
+def test_ranged_transient_fault_recovers(
+    client: vi.Client, server: LocalViServer, tmp_path: Path, fault: dict
+) -> None:
     url, data = _blob(server, "t.bin")
     rule = server.faults.add(method="GET", path=BLOBS, skip=1, times=1, **fault)
     outcome = downloads.download_url(client, url, tmp_path / "t.bin", part_size=8192, max_workers=3)
@@ -123,7 +132,9 @@ def test_expired_signature(client: vi.Client, server: LocalViServer, tmp_path: P
     [{"drop": True}, {"truncate": True}, {"status": 500}, {"corrupt": True}],
     ids=["drop", "truncate", "500", "corrupt"],
 )
-def test_asset_transient_fault_recovers(client: vi.Client, server: LocalViServer, tmp_path: Path, fault: dict) -> None:
+def test_asset_transient_fault_recovers(
+    client: vi.Client, server: LocalViServer, tmp_path: Path, fault: dict
+) -> None:
     dataset_id = _asset_dataset(client, server)
     rule = server.faults.add(method="GET", path=r"/_storage/.*/bulk_", times=1, **fault)
     result = downloads.download_assets(client, dataset_id, tmp_path, max_workers=2, raise_on_failure=True)
@@ -134,13 +145,17 @@ def test_asset_transient_fault_recovers(client: vi.Client, server: LocalViServer
     assert len(gets) == 4  # three files, one of them fetched twice
 
 
-def test_asset_persistent_faults_reported_and_raised(client: vi.Client, server: LocalViServer, tmp_path: Path) -> None:
+def test_asset_persistent_faults_reported_and_raised(
+    client: vi.Client, server: LocalViServer, tmp_path: Path
+) -> None:
     dataset_id = _asset_dataset(client, server)
     server.faults.add(method="GET", path=r"/_storage/.*/bulk_\d+2\.jpg", times=None, corrupt=True)
     result = downloads.download_assets(client, dataset_id, tmp_path)
     assert len(result.failed) == 1 and "Checksum mismatch" in next(iter(result.failed.values()))
     assert len(result.downloaded) == 2
-    assert len(_visible(tmp_path)) == 2 and not any(p.name.startswith(".vi-") for p in result.save_path.iterdir())
+    assert len(_visible(tmp_path)) == 2 and not any(
+        p.name.startswith(".vi-") for p in result.save_path.iterdir()
+    )
     with pytest.raises(vi.ViDownloadError) as caught:
         downloads.download_assets(client, dataset_id, tmp_path / "again", raise_on_failure=True)
     assert "1 of 3" in str(caught.value)
@@ -158,8 +173,13 @@ def test_asset_urls_expired_everywhere(client: vi.Client, server: LocalViServer,
 def test_asset_url_expired_then_resigned(client: vi.Client, server: LocalViServer, tmp_path: Path) -> None:
     dataset_id = _asset_dataset(client, server, 2)
     # the first storage read of each file is refused as expired; A2 re-signs it
-    server.faults.add(method="GET", path=r"/_storage/.*/bulk_", status=403, times=2,
-                      body={"message": "Storage URL has expired"})
+    server.faults.add(
+        method="GET",
+        path=r"/_storage/.*/bulk_",
+        status=403,
+        times=2,
+        body={"message": "Storage URL has expired"},
+    )
     result = downloads.download_assets(client, dataset_id, tmp_path, max_workers=1, raise_on_failure=True)
     assert len(result.downloaded) == 2
     single_gets = [r for r in server.stats.requests if r.method == "GET" and "/assets/" in r.path]

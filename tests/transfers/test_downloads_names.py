@@ -1,5 +1,6 @@
 """File names from the server never escape the target folder (hypothesis), collisions keep every
 file, and AtomicFile never leaves a partial file under its final name."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,34 @@ from vi.transfers.files import (
 )
 
 HOSTILE = st.sampled_from(
-    ["../", "..\\", "%2e%2e", "%2e%2e%2f", "%252e%252e%252f", "/", "\\", "C:", "c:\\", "\x00", "\x1f",
-     "CON", "nul", "LPT1", ".", "..", " ", "~", ":", "*", "?", "é", "😀", "\u202e", "a", "b.jpg"]
+    [
+        "../",
+        "..\\",
+        "%2e%2e",
+        "%2e%2e%2f",
+        "%252e%252e%252f",
+        "/",
+        "\\",
+        "C:",
+        "c:\\",
+        "\x00",
+        "\x1f",
+        "CON",
+        "nul",
+        "LPT1",
+        ".",
+        "..",
+        " ",
+        "~",
+        ":",
+        "*",
+        "?",
+        "é",
+        "😀",
+        "\u202e",
+        "a",
+        "b.jpg",
+    ]
 )
 NAMES = st.one_of(
     st.lists(st.one_of(HOSTILE, st.text(max_size=20)), max_size=12).map("".join),
@@ -53,7 +80,9 @@ def test_safe_join_never_escapes(tmp_path_factory: pytest.TempPathFactory, relat
         return
     resolved_root = root.resolve()
     assert resolved_root in target.resolve().parents
-    assert all(len(part.encode("utf-8")) <= MAX_NAME_BYTES for part in target.relative_to(resolved_root).parts)
+    assert all(
+        len(part.encode("utf-8")) <= MAX_NAME_BYTES for part in target.relative_to(resolved_root).parts
+    )
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 Every test checks what the *server* received (bytes, headers, request counts), not only what the
 client reports."""
+
 import json
 import os
 
@@ -67,10 +68,18 @@ def test_single_file_arrives_intact_with_content_length_and_no_credentials(srv, 
     assert result.ok and result.succeeded == ["one.png"] and result.failed == {}
     assert len(result.session_ids) == 1 and result.bytes_uploaded == 5000
     assert stored(srv, dataset, "one.png") == data
-    create = [r for r in srv.stats.requests if r.path.endswith("/assetIngestionSessions") and r.method == "POST"]
+    create = [
+        r for r in srv.stats.requests if r.path.endswith("/assetIngestionSessions") and r.method == "POST"
+    ]
     spec = json.loads(create[0].body)["spec"]["assets"][0]
-    assert spec == {"filename": "one.png", "mime": "image/png", "size": 5000,
-                    "crc32c": to_signed(crc32c(data)), "customMetadata": None, "kind": "Image"}
+    assert spec == {
+        "filename": "one.png",
+        "mime": "image/png",
+        "size": 5000,
+        "crc32c": to_signed(crc32c(data)),
+        "customMetadata": None,
+        "kind": "Image",
+    }
     (put,) = storage_puts(srv)
     assert put.method == "PUT" and put.headers["Content-Length"] == "5000"
     assert "Transfer-Encoding" not in put.headers and put.headers["Content-Type"] == "image/png"
@@ -100,7 +109,9 @@ def test_folder_recursion_pattern_and_relative_names(srv, vi_client, dataset, tm
     write(tmp_path, "sub/skip.jpg", png(3, 300))
     flat = upload_assets(vi_client, dataset, tmp_path, pattern="*.png", recursive=False, poll_interval=POLL)
     assert flat.succeeded == ["top.png"]
-    deep = upload_assets(vi_client, dataset, str(tmp_path), pattern="*.png", relative_names=True, poll_interval=POLL)
+    deep = upload_assets(
+        vi_client, dataset, str(tmp_path), pattern="*.png", relative_names=True, poll_interval=POLL
+    )
     assert sorted(deep.succeeded) == ["sub_deep.png", "top.png"]
     assert stored(srv, dataset, "sub_deep.png") == png(2, 200)
     everything = upload_assets(vi_client, dataset, tmp_path, poll_interval=POLL)
@@ -135,7 +146,9 @@ def test_multipart_sends_every_part_with_content_length(srv, vi_client, dataset,
     assert len(storage_puts(srv)) == 1  # small.png took the single PUT
 
 
-def test_checksum_mismatch_reported_by_server_is_a_failed_file(srv, vi_client, dataset, tmp_path, monkeypatch):
+def test_checksum_mismatch_reported_by_server_is_a_failed_file(
+    srv, vi_client, dataset, tmp_path, monkeypatch
+):
     good, bad = png(1, 500), png(2, 500)
     paths = [write(tmp_path, "good.png", good), write(tmp_path, "bad.png", bad)]
     real = uploads.crc32c_file
@@ -204,7 +217,11 @@ def test_resume_sends_only_what_did_not_arrive(srv, vi_client, dataset, tmp_path
     srv.faults.clear()
     srv.stats.reset()
     second = upload_assets(vi_client, dataset, paths, resume=manifest, poll_interval=POLL)
-    assert second.ok and second.succeeded == ["r3.png"] and sorted(second.skipped) == sorted(set(files) - {"r3.png"})
+    assert (
+        second.ok
+        and second.succeeded == ["r3.png"]
+        and sorted(second.skipped) == sorted(set(files) - {"r3.png"})
+    )
     assert [p.path.rsplit("/", 1)[1] for p in storage_puts(srv)] == ["r3.png"]
     assert stored(srv, dataset, "r3.png") == files["r3.png"]
     # a changed file is sent again even though the manifest lists it
@@ -247,12 +264,22 @@ def test_validation_happens_before_any_request(srv, vi_client, dataset, tmp_path
     write(tmp_path, "doc.pdf", b"%PDF")
     srv.stats.reset()
     with pytest.raises(ViValidationError) as caught:
-        upload_assets(vi_client, dataset, [tmp_path / "a", tmp_path / "b", tmp_path / "nope.png",
-                                           tmp_path / "empty", tmp_path / "doc.pdf"],
-                      assets_bytes=[("y.bmp", "text")])
+        upload_assets(
+            vi_client,
+            dataset,
+            [tmp_path / "a", tmp_path / "b", tmp_path / "nope.png", tmp_path / "empty", tmp_path / "doc.pdf"],
+            assets_bytes=[("y.bmp", "text")],
+        )
     problems = " | ".join(caught.value.details["problems"])
-    for expected in ("2 files would be uploaded as 'x.png'", "no such file", "nope.png", "no files matching",
-                     "unsupported file type", "doc.pdf", "is not bytes"):
+    for expected in (
+        "2 files would be uploaded as 'x.png'",
+        "no such file",
+        "nope.png",
+        "no files matching",
+        "unsupported file type",
+        "doc.pdf",
+        "is not bytes",
+    ):
         assert expected in problems
     assert srv.stats.request_count == 0
     with pytest.raises(ViValidationError):
@@ -267,8 +294,9 @@ def test_progress_callback_totals(srv, vi_client, dataset, tmp_path):
     sizes = {"p1.png": 1200, "p2.png": 3000, "p3.png": 10}
     paths = [write(tmp_path, n, png(i, s)) for i, (n, s) in enumerate(sizes.items())]
     events = []
-    result = upload_assets(vi_client, dataset, paths, progress=events.append, multipart_threshold=2500,
-                           poll_interval=POLL)
+    result = upload_assets(
+        vi_client, dataset, paths, progress=events.append, multipart_threshold=2500, poll_interval=POLL
+    )
     assert result.ok
     last = events[-1]
     assert last.operation == "upload" and last.total_bytes == sum(sizes.values()) == last.bytes_done
@@ -290,8 +318,14 @@ def test_wait_timeout_reports_unconfirmed_files(srv, vi_client, dataset, tmp_pat
 
 def test_annotation_upload_imports_and_server_checks_the_checksum(srv, vi_client, dataset, tmp_path):
     asset = vi_client.assets.list(dataset).items[0]
-    line = {"assetId": asset.asset_id, "spec": {"tag": 0, "aggregation": {"whole": {"id": "g1"}, "thisPart": {"role": "Caption"}},
-                                                  "contents": {"kind": "Caption", "contents": "uploaded"}}}
+    line = {
+        "assetId": asset.asset_id,
+        "spec": {
+            "tag": 0,
+            "aggregation": {"whole": {"id": "g1"}, "thisPart": {"role": "Caption"}},
+            "contents": {"kind": "Caption", "contents": "uploaded"},
+        },
+    }
     write(tmp_path, "ann/a.jsonl", (json.dumps(line) + "\n").encode())
     write(tmp_path, "ann/sub/b.json", b'{"other": 1}\n')
     write(tmp_path, "ann/readme.txt", b"ignored")
@@ -302,10 +336,15 @@ def test_annotation_upload_imports_and_server_checks_the_checksum(srv, vi_client
     files = json.loads(registered.body)["files"]
     assert set(files) == {"a.jsonl", "b.json"} and files["b.json"]["kind"] == "Unknown"
     puts = storage_puts(srv, "imports")
-    assert len(puts) == 2 and all("Authorization" not in p.headers and p.headers["Content-Length"] for p in puts)
+    assert len(puts) == 2 and all(
+        "Authorization" not in p.headers and p.headers["Content-Length"] for p in puts
+    )
     assert [c.status for c in result.session.status.conditions] == ["Reached", "Reached", "Reached"]
-    texts = [a.spec.contents.contents for a in vi_client.annotations.list(dataset, asset.asset_id).items
-             if getattr(a.spec.contents, "contents", None)]
+    texts = [
+        a.spec.contents.contents
+        for a in vi_client.annotations.list(dataset, asset.asset_id).items
+        if getattr(a.spec.contents, "contents", None)
+    ]
     assert "uploaded" in texts
 
 

@@ -1,4 +1,5 @@
 """CRC-32C: known answers, both wire encodings (PROTOCOL §9.4), streaming, fallback vs package."""
+
 import io
 import os
 

@@ -3,6 +3,7 @@
 The client builds one instance of each resource class around its requester; the models are
 plain values (no secret key, no network access) and can be pickled, compared and printed.
 """
+
 from __future__ import annotations
 
 from ._base import DeletedResource, Resource, check_id

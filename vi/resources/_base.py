@@ -4,6 +4,7 @@ Resources never touch ``requests``: they build a path, hand it to the requester 
 auth, retries and errors) and decode what comes back with their schema. Keeping that here
 lets each resource module read like a declaration.
 """
+
 from __future__ import annotations
 
 import re
@@ -68,8 +69,7 @@ def check_id(name: str, value: Any) -> str:
     if not _ID_RE.match(value):
         raise ViInvalidParameterError(
             name,
-            "%s must be 1-255 characters of letters, digits, '_' and '-', got %r"
-            % (name, value[:80]),
+            "%s must be 1-255 characters of letters, digits, '_' and '-', got %r" % (name, value[:80]),
         )
     return value
 
@@ -185,7 +185,7 @@ class Resource:
     def _dataset_wire_id(self, dataset_id: Any) -> str:
         """Accept a short id or a composite ``{org}_{id}`` one; send the composite one."""
         if isinstance(dataset_id, str) and dataset_id.startswith(self._org + "_"):
-            dataset_id = dataset_id[len(self._org) + 1:]
+            dataset_id = dataset_id[len(self._org) + 1 :]
         short = check_id("dataset_id", dataset_id)
         return "%s_%s" % (self._org, short)
 
@@ -307,9 +307,11 @@ class Resource:
         """Poll until every condition is ``Reached`` or, with ``finished_condition``, until that
         one is (PROTOCOL §11); a ``FailedReach`` condition raises ``ViOperationError``."""
         if finished_condition is None:
+
             def done(result: T) -> bool:
                 return all_reached(conditions(result))
         else:
+
             def done(result: T) -> bool:
                 return condition_reached(conditions(result), finished_condition)  # type: ignore[arg-type]
 

@@ -2,6 +2,7 @@
 the client creates with a PUT to a client-chosen id: runs, flows and training projects
 (PROTOCOL §7.5, §8.8, §8.9). Each resource declares its collection, id name and schema; the
 calls themselves are written once here."""
+
 from __future__ import annotations
 
 import uuid
@@ -67,9 +68,7 @@ class DocumentResource(Resource):
             body["metadata"] = meta
         return self._get_one(path, self._schema, self._what, method="PUT", json=body)
 
-    def _patch_doc(
-        self, doc_id: Any, spec: Any, metadata: Any, *, allow_none_values: bool = False
-    ) -> Any:
+    def _patch_doc(self, doc_id: Any, spec: Any, metadata: Any, *, allow_none_values: bool = False) -> Any:
         path = self._doc_path(doc_id)
         body = nested_update_body(spec, metadata, allow_none_values=allow_none_values)
         return self._get_one(path, self._schema, self._what, method="PATCH", json=body)

@@ -4,6 +4,7 @@
 :class:`PhraseGroundingBoundingBox`. A kind this version does not know stays a plain ``dict``
 (the service may add annotation types; one new type must not break a whole listing).
 """
+
 from __future__ import annotations
 
 import time
@@ -68,6 +69,7 @@ DEFAULT_UPLOAD_WINDOW_MS = 3300 * 1000
 if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.downloads import DatasetDownloadResult
 
+
 class Caption(Model):
     """The caption text that bounding boxes point into by character span."""
 
@@ -107,9 +109,7 @@ class PhraseGroundingBoundingBoxSchema(TaggedModelSchema):
     __kind__ = "PhraseGroundingBoundingBox"
 
     bound = fields.List(fields.List(StrictNumber()), data_key="bound", required=True)
-    target = fields.List(
-        StrictInt(), data_key="target", required=True, validate=validate.Length(equal=2)
-    )
+    target = fields.List(StrictInt(), data_key="target", required=True, validate=validate.Length(equal=2))
 
 
 #: What ``AnnotationSpec.contents`` holds: a known model, or the raw dict of an unknown kind.
@@ -266,10 +266,21 @@ class Annotations(Resource):
         from ..transfers.uploads import upload_annotations
 
         return upload_annotations(
-            self._owner(), dataset_id, paths, pattern=pattern, recursive=recursive, kind=kind,
-            failure_policies=failure_policies, upload_before=upload_before, max_workers=max_workers,
-            wait=wait, timeout=timeout, poll_interval=poll_interval, raise_on_failure=raise_on_failure,
-            show_progress=show_progress, progress=progress,
+            self._owner(),
+            dataset_id,
+            paths,
+            pattern=pattern,
+            recursive=recursive,
+            kind=kind,
+            failure_policies=failure_policies,
+            upload_before=upload_before,
+            max_workers=max_workers,
+            wait=wait,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            raise_on_failure=raise_on_failure,
+            show_progress=show_progress,
+            progress=progress,
         )
 
     def download(
@@ -290,9 +301,16 @@ class Annotations(Resource):
         from ..transfers.downloads import download_annotations
 
         return download_annotations(
-            self._owner(), dataset_id, export_format=export_format, export_id=export_id,
-            save_dir=save_dir, overwrite=overwrite, timeout=timeout, poll_interval=poll_interval,
-            show_progress=show_progress, progress=progress,
+            self._owner(),
+            dataset_id,
+            export_format=export_format,
+            export_id=export_id,
+            save_dir=save_dir,
+            overwrite=overwrite,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            show_progress=show_progress,
+            progress=progress,
         )
 
     def get(self, dataset_id: str, asset_id: str, annotation_id: str) -> Annotation:
@@ -414,7 +432,9 @@ class Annotations(Resource):
             json={"status": {"conditions": [entry]}},
         )
 
-    def get_import_session(self, dataset_id: str, annotation_import_session_id: str) -> AnnotationImportSession:
+    def get_import_session(
+        self, dataset_id: str, annotation_import_session_id: str
+    ) -> AnnotationImportSession:
         """One import session (N9), typed (``annotation_import_sessions.get`` gives the dict)."""
         path = self._import_path(dataset_id, annotation_import_session_id)
         return self._get_one(path, _ANNOTATION_IMPORT_SESSION, "annotation import session")  # type: ignore[no-any-return]
@@ -473,7 +493,11 @@ _POLICY_KEYS = {
 
 
 def _failure_policies(value: Any) -> Dict[str, str]:
-    policies = {"onBadAnnotation": "RejectSession", "onBadFile": "RejectSession", "onOverwritten": "RejectSession"}
+    policies = {
+        "onBadAnnotation": "RejectSession",
+        "onBadFile": "RejectSession",
+        "onOverwritten": "RejectSession",
+    }
     if value is None:
         return policies
     if not isinstance(value, Mapping):
@@ -504,9 +528,13 @@ def _import_files(files: Any) -> Dict[str, Dict[str, Any]]:
             values["sizeBytes"] = values.pop("size_bytes")
         size = values.get("sizeBytes")
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            raise ViInvalidParameterError("files", "files[%r].sizeBytes must be a non-negative integer" % name)
+            raise ViInvalidParameterError(
+                "files", "files[%r].sizeBytes must be a non-negative integer" % name
+            )
         if not isinstance(values.get("crc32c"), str):
-            raise ViInvalidParameterError("files", "files[%r].crc32c must be the base64 CRC-32C string" % name)
+            raise ViInvalidParameterError(
+                "files", "files[%r].crc32c must be the base64 CRC-32C string" % name
+            )
         values.setdefault("kind", "Unknown")
         out[name] = values
     return out

@@ -3,6 +3,7 @@
 Listing keeps every filter on every page (the official client loses them after page 1,
 PROTOCOL §16.14), because the continuation re-sends the query built here, not the kwargs.
 """
+
 from __future__ import annotations
 
 import base64
@@ -77,6 +78,7 @@ SORT_ORDERS = ("asc", "desc")
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.downloads import AssetDownloadResult
+
 
 class AssetGenerations(Model):
     _repr_fields = ("asset",)
@@ -386,12 +388,26 @@ class Assets(Resource):
         from ..transfers.uploads import DEFAULT_MULTIPART_THRESHOLD, upload_assets
 
         return upload_assets(
-            self._owner(), dataset_id, paths, assets_bytes, pattern=pattern, recursive=recursive,
-            relative_names=relative_names, failure_mode=failure_mode,
-            on_asset_overwritten=on_asset_overwritten, max_workers=max_workers, wait=wait,
-            timeout=timeout, poll_interval=poll_interval, raise_on_failure=raise_on_failure,
-            resume=resume, show_progress=show_progress, progress=progress,
-            multipart_threshold=DEFAULT_MULTIPART_THRESHOLD if multipart_threshold is None else multipart_threshold,
+            self._owner(),
+            dataset_id,
+            paths,
+            assets_bytes,
+            pattern=pattern,
+            recursive=recursive,
+            relative_names=relative_names,
+            failure_mode=failure_mode,
+            on_asset_overwritten=on_asset_overwritten,
+            max_workers=max_workers,
+            wait=wait,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            raise_on_failure=raise_on_failure,
+            resume=resume,
+            show_progress=show_progress,
+            progress=progress,
+            multipart_threshold=DEFAULT_MULTIPART_THRESHOLD
+            if multipart_threshold is None
+            else multipart_threshold,
         )
 
     def download(
@@ -411,8 +427,14 @@ class Assets(Resource):
         from ..transfers.downloads import download_assets
 
         return download_assets(
-            self._owner(), dataset_id, save_dir, overwrite=overwrite, max_workers=max_workers,
-            show_progress=show_progress, progress=progress, raise_on_failure=raise_on_failure,
+            self._owner(),
+            dataset_id,
+            save_dir,
+            overwrite=overwrite,
+            max_workers=max_workers,
+            show_progress=show_progress,
+            progress=progress,
+            raise_on_failure=raise_on_failure,
         )
 
     def get(self, dataset_id: str, asset_id: str, contents: Optional[bool] = None) -> Asset:
@@ -510,7 +532,11 @@ class Assets(Resource):
         )
 
     def get_ingestion_session(
-        self, dataset_id: str, asset_ingestion_session_id: str, *, source: AssetSourceArg = DEFAULT_ASSET_SOURCE
+        self,
+        dataset_id: str,
+        asset_ingestion_session_id: str,
+        *,
+        source: AssetSourceArg = DEFAULT_ASSET_SOURCE,
     ) -> AssetIngestionSession:
         """One ingestion session (A8), typed (``asset_sources.get_ingestion_session`` gives the dict)."""
         sid = check_id("asset_ingestion_session_id", asset_ingestion_session_id)
@@ -518,7 +544,11 @@ class Assets(Resource):
         return self._get_one(path, _ASSET_INGESTION_SESSION, "asset ingestion session")  # type: ignore[no-any-return]
 
     def cancel_ingestion_session(
-        self, dataset_id: str, asset_ingestion_session_id: str, *, source: AssetSourceArg = DEFAULT_ASSET_SOURCE
+        self,
+        dataset_id: str,
+        asset_ingestion_session_id: str,
+        *,
+        source: AssetSourceArg = DEFAULT_ASSET_SOURCE,
     ) -> Dict[str, Any]:
         """Cancel an ingestion session (A9, body-less POST); the answer as a dict."""
         sid = check_id("asset_ingestion_session_id", asset_ingestion_session_id)
@@ -674,9 +704,7 @@ class Assets(Resource):
         ).all_items()
 
     def __iter__(self) -> Iterator[Asset]:
-        raise TypeError(
-            "client.assets needs a dataset id: iterate client.assets(dataset_id) instead"
-        )
+        raise TypeError("client.assets needs a dataset id: iterate client.assets(dataset_id) instead")
 
 
 _ASSET_SPEC_KEYS = {
@@ -719,7 +747,9 @@ def _asset_specs(assets: Any) -> List[Dict[str, Any]]:
             check_str("%s.%s" % (name, key), values.get(key), allow_empty=False)
         _check_size("%s.size" % name, values.get("size"))
         crc = values.get("crc32c")
-        if crc is not None and (isinstance(crc, bool) or not isinstance(crc, int) or not -(2**31) <= crc < 2**31):
+        if crc is not None and (
+            isinstance(crc, bool) or not isinstance(crc, int) or not -(2**31) <= crc < 2**31
+        ):
             raise ViInvalidParameterError(
                 name + ".crc32c", "%s.crc32c must be a signed 32-bit integer or None, got %r" % (name, crc)
             )

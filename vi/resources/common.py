@@ -5,6 +5,7 @@ The scalar fields are stricter than marshmallow's defaults on purpose: the proto
 integer field rejects ``1.0`` and a boolean field rejects ``"true"`` (PROTOCOL §3 rule 6), and a
 body that breaks that is better reported with its field path than silently coerced.
 """
+
 from __future__ import annotations
 
 import enum
@@ -177,9 +178,7 @@ class UserSchema(ModelSchema):
     __model__ = User
 
     workspace_role = fields.String(data_key="workspaceRole", required=True)
-    datasets = fields.Dict(
-        keys=fields.String(), values=fields.String(), data_key="datasets", required=True
-    )
+    datasets = fields.Dict(keys=fields.String(), values=fields.String(), data_key="datasets", required=True)
 
 
 class Contents(Model):
@@ -522,7 +521,9 @@ def dump_spec(name: str, spec: Any, schema: Schema, model: type) -> Dict[str, An
             schema.load(body)
         except ValidationError as err:
             problems = "; ".join("%s: %s" % (k, v) for k, v in sorted(_flat_errors(err.messages)))
-            raise ViInvalidParameterError(name, "%s is not a valid %s: %s" % (name, model.__name__, problems)) from None
+            raise ViInvalidParameterError(
+                name, "%s is not a valid %s: %s" % (name, model.__name__, problems)
+            ) from None
         return body
     raise ViInvalidParameterError(
         name, "%s must be a %s or a dict, got %s" % (name, model.__name__, type(spec).__name__)

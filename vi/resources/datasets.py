@@ -3,6 +3,7 @@
 Dataset ids travel composite (``{org}_{dsid}``) on the wire and short in Python: every method
 accepts either form, and every decoded id is the short one.
 """
+
 from __future__ import annotations
 
 import enum
@@ -71,6 +72,7 @@ DEFAULT_LOCALIZATION = "Datature/Multi"
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.downloads import DatasetDownloadResult
+
 
 class DatasetStatistic(Model):
     _repr_fields = ("asset_total", "annotation_total")
@@ -312,7 +314,9 @@ class DatasetExportSettings:
         self.options = _export_options(options)
 
     @classmethod
-    def coerce(cls, value: Union["DatasetExportSettings", Mapping[str, Any], None]) -> "DatasetExportSettings":
+    def coerce(
+        cls, value: Union["DatasetExportSettings", Mapping[str, Any], None]
+    ) -> "DatasetExportSettings":
         if value is None:
             return cls()
         if isinstance(value, DatasetExportSettings):
@@ -535,7 +539,9 @@ def _check_tags(tags: Any) -> Dict[str, int]:
     if tags is None:
         return {}
     if not isinstance(tags, Mapping):
-        raise ViInvalidParameterError("tags", "tags must be a dict of str to int, got %s" % type(tags).__name__)
+        raise ViInvalidParameterError(
+            "tags", "tags must be a dict of str to int, got %s" % type(tags).__name__
+        )
     for key, value in tags.items():
         if not isinstance(key, str) or isinstance(value, bool) or not isinstance(value, int):
             raise ViInvalidParameterError(
@@ -644,9 +650,17 @@ class Datasets(Resource):
         from ..transfers.downloads import download_dataset
 
         return download_dataset(
-            self._owner(), dataset_id, export_id=dataset_export_id, annotations_only=annotations_only,
-            export_settings=export_settings, save_dir=save_dir, overwrite=overwrite, timeout=timeout,
-            poll_interval=poll_interval, show_progress=show_progress, progress=progress,
+            self._owner(),
+            dataset_id,
+            export_id=dataset_export_id,
+            annotations_only=annotations_only,
+            export_settings=export_settings,
+            save_dir=save_dir,
+            overwrite=overwrite,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            show_progress=show_progress,
+            progress=progress,
         )
 
     def get(self, dataset_id: str) -> Dataset:
@@ -868,4 +882,3 @@ class Datasets(Resource):
 
     def __iter__(self) -> Iterator[Dataset]:
         return self.list().all_items()
-

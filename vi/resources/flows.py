@@ -3,6 +3,7 @@
 ``FlowSpec`` is modelled down to its blocks; block ``settings``/``style`` and the flow
 ``settings``/``tolerations`` stay dicts, because their shape belongs to the training system.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
@@ -123,7 +124,11 @@ class FlowAcceleratorRequirementsSchema(ModelSchema):
     __model__ = FlowAcceleratorRequirements
 
     accelerator_labels = fields.Dict(
-        keys=fields.String(), values=fields.String(), data_key="acceleratorLabels", load_default=None, allow_none=True
+        keys=fields.String(),
+        values=fields.String(),
+        data_key="acceleratorLabels",
+        load_default=None,
+        allow_none=True,
     )
     minimum_single_unit_resources = _number_map("minimumSingleUnitResources")
     minimum_total_resources = _number_map("minimumTotalResources")
@@ -220,7 +225,9 @@ class FlowAcceleratorListSchema(TaggedModelSchema):
 
     organization_id = IdField("workspaceId")
     flow_id = IdField("flowId")
-    flow_requirements = nested(FlowAcceleratorRequirementsSchema(), data_key="flowRequirements", required=True)
+    flow_requirements = nested(
+        FlowAcceleratorRequirementsSchema(), data_key="flowRequirements", required=True
+    )
     items = nested_list(FlowAcceleratorSchema(), data_key="items", required=True)
 
 
@@ -255,7 +262,11 @@ class Flows(DocumentResource):
         return self._get_doc(flow_id)  # type: ignore[no-any-return]
 
     def create(
-        self, spec: FlowSpecArg, metadata: Optional[Mapping[str, str]] = None, *, flow_id: Optional[str] = None
+        self,
+        spec: FlowSpecArg,
+        metadata: Optional[Mapping[str, str]] = None,
+        *,
+        flow_id: Optional[str] = None,
     ) -> Flow:
         """Create a flow (FL3, a PUT to a new UUID4 id). ``spec`` is a :class:`FlowSpec` or a dict
         (checked against the schema before any request). Pass ``flow_id`` to choose the id —

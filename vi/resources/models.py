@@ -4,6 +4,7 @@ The resource model is called ``Model``, as in the official client; it is not
 :class:`vi.models.Model`, the base class every decoded resource shares (``RunOutput`` is an alias
 that avoids the clash).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
@@ -33,6 +34,7 @@ INTENT = "sdkLocalDeploy"
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.downloads import ModelDownloadResult
+
 
 class ModelSpec(_Model):
     _repr_fields = ("kind", "epoch")
@@ -179,8 +181,13 @@ class Models(Resource):
         from ..transfers.downloads import download_model
 
         return download_model(
-            self._owner(), run_id, ckpt, save_dir=save_dir, overwrite=overwrite,
-            show_progress=show_progress, progress=progress,
+            self._owner(),
+            run_id,
+            ckpt,
+            save_dir=save_dir,
+            overwrite=overwrite,
+            show_progress=show_progress,
+            progress=progress,
         )
 
     def get(self, run_id_or_link: str, ckpt: Optional[str] = None, contents: bool = False) -> Model:
@@ -201,7 +208,9 @@ class Models(Resource):
         if isinstance(body, dict) and "runOutputId" in body:
             return decode(_MODEL, body, "model")  # type: ignore[no-any-return]
         if not isinstance(body, dict):
-            raise ViResponseError("Malformed model response: expected a JSON object, got %s" % json_type(body))
+            raise ViResponseError(
+                "Malformed model response: expected a JSON object, got %s" % json_type(body)
+            )
         items = decode_many(_MODEL, body.get("items") or [], "model")
         if not items:
             raise ViNotFoundError(

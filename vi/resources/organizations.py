@@ -1,4 +1,5 @@
 """Organizations (PROTOCOL §7.1): the wire calls them workspaces; the client has exactly one."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Mapping, Optional

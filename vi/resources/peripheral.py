@@ -7,6 +7,7 @@ each. Every listing walks to the end (``plans.list``, ``asset_sources.list`` and
 ``asset_sources.list_ingestion_sessions`` stop at page 1 in the official client), and ``s``/``p``
 are sent only when given, as the official methods do.
 """
+
 from __future__ import annotations
 
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Union
@@ -156,13 +157,19 @@ class Ontologies(Resource):
     """``client.ontologies``: a dataset's label ontologies (caller dicts in, dicts out)."""
 
     def list(
-        self, dataset_id: str, filter_criteria: Filter = None, page_size: Optional[int] = None, page: Optional[str] = None
+        self,
+        dataset_id: str,
+        filter_criteria: Filter = None,
+        page_size: Optional[int] = None,
+        page: Optional[str] = None,
     ) -> Page[Dict_]:
         """A dataset's ontologies (L1)."""
         path = self._ds(dataset_id, "ontologies")
         page_size, page = check_page_args(page_size, page)
         params = {"filter": filter_text(filter_criteria)}
-        return self._list(path, None, "ontology", page_size=page_size, page_token=page, params=params, params_first=True)
+        return self._list(
+            path, None, "ontology", page_size=page_size, page_token=page, params=params, params_first=True
+        )
 
     def get(self, dataset_id: str, ontology_id: str) -> Dict_:
         """One ontology (L2)."""
@@ -317,7 +324,13 @@ class AssetsWithObjects(Resource):
         }
         page_size, page = check_page_args(page_size, page)
         return self._list(
-            path, None, "asset with objects", page_size=page_size, page_token=page, params=params, params_first=True
+            path,
+            None,
+            "asset with objects",
+            page_size=page_size,
+            page_token=page,
+            params=params,
+            params_first=True,
         )
 
     def get(self, dataset_id: str, asset_id: str, contents: Optional[bool] = None) -> Dict_:
@@ -331,7 +344,9 @@ class AnnotationImportSessions(Resource):
     """``client.annotation_import_sessions``: the dict view of annotation imports (the typed
     calls are on ``client.annotations``)."""
 
-    def list(self, dataset_id: str, page_size: Optional[int] = None, page: Optional[str] = None) -> Page[Dict_]:
+    def list(
+        self, dataset_id: str, page_size: Optional[int] = None, page: Optional[str] = None
+    ) -> Page[Dict_]:
         """A dataset's import sessions (X1)."""
         path = self._ds(dataset_id, "annotationImportSessions")
         page_size, page = check_page_args(page_size, page)
@@ -339,7 +354,9 @@ class AnnotationImportSessions(Resource):
 
     def get(self, dataset_id: str, annotation_import_session_id: str) -> Dict_:
         """One import session (N9)."""
-        return self._get_dict(self._path(dataset_id, annotation_import_session_id), "annotation import session")
+        return self._get_dict(
+            self._path(dataset_id, annotation_import_session_id), "annotation import session"
+        )
 
     def get_files_sample(self, dataset_id: str, annotation_import_session_id: str) -> Dict_:
         """A sample of the session's files (X2)."""
@@ -348,12 +365,18 @@ class AnnotationImportSessions(Resource):
 
     def get_logs(self, dataset_id: str, annotation_import_session_id: str) -> Dict_:
         """The session's logs (X3)."""
-        return self._get_dict(self._path(dataset_id, annotation_import_session_id, "logs"), "annotation import logs")
+        return self._get_dict(
+            self._path(dataset_id, annotation_import_session_id, "logs"), "annotation import logs"
+        )
 
-    def update_status(self, dataset_id: str, annotation_import_session_id: str, body: Mapping[str, Any]) -> Dict_:
+    def update_status(
+        self, dataset_id: str, annotation_import_session_id: str, body: Mapping[str, Any]
+    ) -> Dict_:
         """Patch the session status (N8, non-empty ``body`` verbatim)."""
         path = self._path(dataset_id, annotation_import_session_id, "status")
-        return self._get_dict(path, "annotation import session", method="PATCH", json=check_body("body", body))
+        return self._get_dict(
+            path, "annotation import session", method="PATCH", json=check_body("body", body)
+        )
 
     def add_files(self, dataset_id: str, annotation_import_session_id: str, body: Mapping[str, Any]) -> Dict_:
         """Register files (N7, non-empty ``body`` verbatim)."""
@@ -375,12 +398,19 @@ class _WorkspaceCollection(Resource):
     def _item(self, item_id: Any, *rest: str) -> str:
         return self._ws(self._collection, check_id(self._id_name, item_id), *rest)
 
-    def list(self, filter_criteria: Filter = None, page_size: Optional[int] = None, page: Optional[str] = None) -> Page[Dict_]:
+    def list(
+        self, filter_criteria: Filter = None, page_size: Optional[int] = None, page: Optional[str] = None
+    ) -> Page[Dict_]:
         """The collection's documents, filtered (``filter``); dict items, walked to the end."""
         page_size, page = check_page_args(page_size, page)
         params = {"filter": filter_text(filter_criteria)}
         return self._list(
-            self._ws(self._collection), None, self._what, page_size=page_size, page_token=page, params=params,
+            self._ws(self._collection),
+            None,
+            self._what,
+            page_size=page_size,
+            page_token=page,
+            params=params,
             params_first=True,
         )
 

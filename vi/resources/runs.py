@@ -4,6 +4,7 @@ The flow a run executes is modelled down to its blocks; the block ``settings``/`
 flow ``settings``/``tolerations`` stay dicts, because the protocol types them as free-form and
 their shape belongs to the training system, not to this client.
 """
+
 from __future__ import annotations
 
 import time
@@ -144,9 +145,7 @@ class Runs(DocumentResource):
         meta = metadata_body(metadata)
         path = self._doc_path(new_id("run_id", run_id))
         if isinstance(flow, str):
-            fetched: Flow = self._get_one(
-                self._ws("flows", check_id("flow", flow)), _FLOW, "flow"
-            )
+            fetched: Flow = self._get_one(self._ws("flows", check_id("flow", flow)), _FLOW, "flow")
             flow_json = dump_spec("flow", fetched.spec, _FLOW_SPEC, FlowSpec)
         elif isinstance(flow, Flow):
             flow_json = dump_spec("flow", flow.spec, _FLOW_SPEC, FlowSpec)

@@ -1,4 +1,5 @@
 """Training projects (PROTOCOL §8.8): groups of flows, runs and their outputs."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
@@ -130,7 +131,9 @@ class AggregationInsightsResult(Model):
 class AggregationInsightsResultSchema(ModelSchema):
     __model__ = AggregationInsightsResult
 
-    payload = nested(AggregationInsightsPayloadSchema(), data_key="payload", load_default=None, allow_none=True)
+    payload = nested(
+        AggregationInsightsPayloadSchema(), data_key="payload", load_default=None, allow_none=True
+    )
     pending_operation = nested(
         PendingOperationSchema(), data_key="pendingOperation", load_default=None, allow_none=True
     )
@@ -224,7 +227,9 @@ class TrainingProjects(DocumentResource):
 
     def generate_aggregation_insights(self, training_project_id: str) -> None:
         """Ask for them to be recomputed (T7, body-less)."""
-        self._call_ignoring_body("POST", self._doc_path(training_project_id, verb("aggregationInsights", "generate")))
+        self._call_ignoring_body(
+            "POST", self._doc_path(training_project_id, verb("aggregationInsights", "generate"))
+        )
 
     def dry_run_create(self, training_project_id: str, name: str) -> DryRunResponse:
         """Check whether a create would succeed (T8, ``POST /dryRuns/workspaces/{org}/trainingProjects``).

@@ -9,6 +9,7 @@ policies, condition reasons) are plain strings: the service already answers with
 official client refuses (``KeepLinkedResources``, PROTOCOL §16.18), and new values must not break
 a poll in the middle of an upload.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Union
@@ -91,7 +92,11 @@ class UploadedAssetMetadataSchema(ModelSchema):
     size = StrictInt(data_key="size", required=True)
     crc32c = StrictInt(data_key="crc32c", load_default=None, allow_none=True)
     custom_metadata = fields.Dict(
-        keys=fields.String(), values=fields.Raw(), data_key="customMetadata", load_default=None, allow_none=True
+        keys=fields.String(),
+        values=fields.Raw(),
+        data_key="customMetadata",
+        load_default=None,
+        allow_none=True,
     )
 
 
@@ -401,7 +406,9 @@ class AnnotationImportSpecSchema(ModelSchema):
     __model__ = AnnotationImportSpec
 
     upload_before = StrictInt(data_key="uploadBefore", required=True)
-    failure_policies = nested(AnnotationImportFailurePolicySchema(), data_key="failurePolicies", required=True)
+    failure_policies = nested(
+        AnnotationImportFailurePolicySchema(), data_key="failurePolicies", required=True
+    )
     source = fields.String(data_key="source", load_default="UploadedIndividualFiles")
 
 
@@ -441,7 +448,9 @@ class AnnotationFileStatusSchema(ModelSchema):
 
     page_count = StrictInt(data_key="pageCount", required=True)
     total_size_bytes = StrictInt(data_key="totalSizeBytes", required=True)
-    status_count = fields.Dict(keys=fields.String(), values=StrictInt(), data_key="statusCount", required=True)
+    status_count = fields.Dict(
+        keys=fields.String(), values=StrictInt(), data_key="statusCount", required=True
+    )
 
 
 class AnnotationStatus(Model):
@@ -453,7 +462,9 @@ class AnnotationStatus(Model):
 class AnnotationStatusSchema(ModelSchema):
     __model__ = AnnotationStatus
 
-    status_count = fields.Dict(keys=fields.String(), values=StrictInt(), data_key="statusCount", required=True)
+    status_count = fields.Dict(
+        keys=fields.String(), values=StrictInt(), data_key="statusCount", required=True
+    )
 
 
 class AnnotationImportSessionStatus(Model):

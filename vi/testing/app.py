@@ -99,14 +99,22 @@ _CORE_ROUTES: List[Tuple[Tuple[str, ...], Dict[str, str]]] = [
     ),
     (("workspaces", "{org}", "datasets", "{ds}", "deleteOperation"), {"GET": "get_delete_operation"}),
     (("workspaces", "{org}", "datasets", "{ds}", "assets"), {"GET": "list_assets"}),
-    (("workspaces", "{org}", "datasets", "{ds}", "assets", "{asset}"), {"GET": "get_asset", "DELETE": "delete_asset"}),
+    (
+        ("workspaces", "{org}", "datasets", "{ds}", "assets", "{asset}"),
+        {"GET": "get_asset", "DELETE": "delete_asset"},
+    ),
     (
         ("workspaces", "{org}", "datasets", "{ds}", "assets", "{asset}", "annotations"),
         {"GET": "list_annotations"},
     ),
     (
         ("workspaces", "{org}", "datasets", "{ds}", "assets", "{asset}", "annotations", "{ann}"),
-        {"GET": "get_annotation", "PUT": "put_annotation", "PATCH": "patch_annotation", "DELETE": "delete_annotation"},
+        {
+            "GET": "get_annotation",
+            "PUT": "put_annotation",
+            "PATCH": "patch_annotation",
+            "DELETE": "delete_annotation",
+        },
     ),
     (("workspaces", "{org}", "runs"), {"GET": "list_runs"}),
     (

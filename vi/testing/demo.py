@@ -369,9 +369,17 @@ class DemoExtras:
                 finished = run.last_updated
                 for ckpt, epoch, loss in (("ckpt-epoch-2", 2, 0.341), ("ckpt-final", 3, 0.213)):
                     run.models[ckpt] = ModelRecord(ckpt, self._next_seq(), epoch, {"loss": loss}, finished)
-        org.collaborators[self.owner] = {"email": "owner@example.com", "name": "Demo Owner", "workspaceRole": "Owner"}
+        org.collaborators[self.owner] = {
+            "email": "owner@example.com",
+            "name": "Demo Owner",
+            "workspaceRole": "Owner",
+        }
         member = "usr-" + self._token(8, "0123456789abcdef")
-        org.collaborators[member] = {"email": "member@example.com", "name": "Demo Member", "workspaceRole": "Member"}
+        org.collaborators[member] = {
+            "email": "member@example.com",
+            "name": "Demo Member",
+            "workspaceRole": "Member",
+        }
         models = [f"{run.run_id}/ckpt-final" for run in org.runs.values() if "ckpt-final" in run.models]
         for index in range(2):
             created = base + 2 * _DAY + index * _HOUR

@@ -105,8 +105,15 @@ class FaultInjector:
         if skip < 0:
             raise ValueError("skip must be >= 0")
         fault = Fault(
-            status, body, dict(headers) if headers else None, retry_after, latency, drop, truncate,
-            ignore_range, corrupt,
+            status,
+            body,
+            dict(headers) if headers else None,
+            retry_after,
+            latency,
+            drop,
+            truncate,
+            ignore_range,
+            corrupt,
         )
         rule = FaultRule(fault, method, path, times, probability, skip)
         with self._lock:

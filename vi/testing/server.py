@@ -209,7 +209,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._headers_buffer.append(payload[: len(payload) // 2] if truncate else payload)
         self.flush_headers()
 
-    def _write_stream(self, status: str, headers: List[Tuple[str, str]], body: "StreamBody", truncate: bool) -> None:
+    def _write_stream(
+        self, status: str, headers: List[Tuple[str, str]], body: "StreamBody", truncate: bool
+    ) -> None:
         """Like `_write`, for bodies too large to join: memory stays at one piece (1 MiB)."""
         code, _, reason = status.partition(" ")
         self.send_response(int(code), reason or None)

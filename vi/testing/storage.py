@@ -62,7 +62,9 @@ class StorageObject:
         return cls(len(data), lambda start, end: data[start:end], content_type)
 
     @classmethod
-    def from_file(cls, path: Union[str, "os.PathLike[str]"], content_type: str = "application/octet-stream") -> "StorageObject":
+    def from_file(
+        cls, path: Union[str, "os.PathLike[str]"], content_type: str = "application/octet-stream"
+    ) -> "StorageObject":
         path = os.fspath(path)
 
         def read(start: int, end: int) -> bytes:

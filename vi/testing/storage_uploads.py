@@ -66,8 +66,12 @@ def read_body(environ: Any, keep: bool) -> Received:
             crc.update(piece)
         if kept is not None:
             kept += piece
-    return Received(size, md5.hexdigest(), crc.value if crc is not None else None,
-                    bytes(kept) if kept is not None else None)
+    return Received(
+        size,
+        md5.hexdigest(),
+        crc.value if crc is not None else None,
+        bytes(kept) if kept is not None else None,
+    )
 
 
 def _message(status: int, text: str) -> Response:

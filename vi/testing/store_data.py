@@ -89,9 +89,7 @@ def _check_import_file(name: str, spec: JSON, data: bytes) -> None:
     from ..transfers.crc32c import crc32c, from_base64
 
     if spec.get("sizeBytes") is not None and len(data) != spec["sizeBytes"]:
-        raise BadRequest(
-            f"EBADSIZE: {name!r} is {len(data)} bytes, but {spec['sizeBytes']} were registered"
-        )
+        raise BadRequest(f"EBADSIZE: {name!r} is {len(data)} bytes, but {spec['sizeBytes']} were registered")
     registered = spec.get("crc32c")
     if registered:
         try:
@@ -458,7 +456,12 @@ class DataMixin(StoreBase):
             return ingestion_json(ds, session, None)
 
     def receive_upload(
-        self, org_id: str, short_id: str, session_id: str, filename: str, data: Optional[bytes],
+        self,
+        org_id: str,
+        short_id: str,
+        session_id: str,
+        filename: str,
+        data: Optional[bytes],
         received: Any = None,
     ) -> None:
         """S2: bytes of one declared file arrived; once every file has, the session finishes.
@@ -478,8 +481,13 @@ class DataMixin(StoreBase):
             self._file_arrived(ds, session, meta, data, received)
 
     def _file_arrived(
-        self, ds: DatasetRecord, session: IngestionRecord, meta: JSON, data: Optional[bytes],
-        received: Any = None, failed: bool = False,
+        self,
+        ds: DatasetRecord,
+        session: IngestionRecord,
+        meta: JSON,
+        data: Optional[bytes],
+        received: Any = None,
+        failed: bool = False,
     ) -> None:
         """One file is in (or, with `failed`, will never be): EBADSIZE when its size differs
         from the declared one, ECORRUPT when its CRC-32C differs from the declared `crc32c`."""
@@ -632,7 +640,13 @@ class DataMixin(StoreBase):
             return found.size_bytes if found is not None else 0
 
     def receive_part(
-        self, org_id: str, short_id: str, upload_id: str, part: int, data: Optional[bytes], received: Any = None
+        self,
+        org_id: str,
+        short_id: str,
+        upload_id: str,
+        part: int,
+        data: Optional[bytes],
+        received: Any = None,
     ) -> str:
         """S3: store a part (its bytes, or only size and MD5 for a large upload); returns the
         ETag (quoted MD5 hex) the client must echo back."""
@@ -690,7 +704,12 @@ class DataMixin(StoreBase):
                 self._multipart_done(ds, upload, None, 0, failed=True)
 
     def _multipart_done(
-        self, ds: DatasetRecord, upload: MultipartRecord, data: Optional[bytes], size: int, failed: bool = False
+        self,
+        ds: DatasetRecord,
+        upload: MultipartRecord,
+        data: Optional[bytes],
+        size: int,
+        failed: bool = False,
     ) -> None:
         from .storage_uploads import Received
 
@@ -793,7 +812,9 @@ class DataMixin(StoreBase):
                     # waiter polling right after this PATCH must not see a finished session.
                     when = condition["lastTransitionTime"]
                     for name in ("FilesParsed", "Complete"):
-                        session.conditions.append({"condition": name, "status": "Waiting", "lastTransitionTime": when})
+                        session.conditions.append(
+                            {"condition": name, "status": "Waiting", "lastTransitionTime": when}
+                        )
                     self.operations.schedule(lambda: self._finish_import(ds, session))
             return import_session_json(ds, session)
 

@@ -116,10 +116,14 @@ def simple_dataset_json(ds: DatasetRecord) -> Dict[str, Any]:
 
 def deleted_dataset_json(op: DeleteOperationRecord) -> Dict[str, Any]:
     operation = op.op
-    conditions: List[Dict[str, Any]] = operation.conditions() if operation is not None else [
-        {"condition": "Started", "status": "Reached", "lastTransitionTime": op.time_created},
-        {"condition": "Finished", "status": "Reached", "lastTransitionTime": op.last_updated},
-    ]
+    conditions: List[Dict[str, Any]] = (
+        operation.conditions()
+        if operation is not None
+        else [
+            {"condition": "Started", "status": "Reached", "lastTransitionTime": op.time_created},
+            {"condition": "Finished", "status": "Reached", "lastTransitionTime": op.last_updated},
+        ]
+    )
     generation = operation.generation if operation is not None else op.generation
     return {
         "kind": "DatasetDeleteOperation",

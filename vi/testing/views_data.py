@@ -134,7 +134,9 @@ def ingestion_json(ds: DatasetRecord, session: IngestionRecord, sign: Optional[S
     if not op.done and sign is not None:
         uploads = []
         for meta in session.assets:
-            url, expiry = sign(storage_path("uploads", ds.org_id, ds.short_id, session.session_id, meta["filename"]))
+            url, expiry = sign(
+                storage_path("uploads", ds.org_id, ds.short_id, session.session_id, meta["filename"])
+            )
             headers = {"Content-Type": meta["mime"]}
             uploads.append(
                 {

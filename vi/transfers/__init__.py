@@ -5,6 +5,7 @@ Transfers sit beside the resources under the client: a resource method (``assets
 talks to pre-signed URLs through :class:`~vi.transfers.storage.StorageSession` (the client's
 pool, no credentials).
 """
+
 from .storage import StorageSession, redact_url
 
 __all__ = ["StorageSession", "redact_url"]

@@ -9,6 +9,7 @@ Both sit behind one streaming API (:class:`Crc32c`) and the two wire encodings t
 * annotation import files (§9.3) and ``x-goog-hash``: base64 of the 4 big-endian digest bytes,
   e.g. ``"4waSgw=="`` (:func:`to_base64`).
 """
+
 from __future__ import annotations
 
 import base64
@@ -135,9 +136,7 @@ def from_base64(text: str) -> int:
     return struct.unpack(">I", raw)[0]  # type: ignore[no-any-return]
 
 
-def crc32c_file(
-    stream: IO[Any], length: Optional[int] = None, chunk_size: int = 1024 * 1024
-) -> int:
+def crc32c_file(stream: IO[Any], length: Optional[int] = None, chunk_size: int = 1024 * 1024) -> int:
     """CRC-32C of an open binary file from its current position (``length`` bytes, or to EOF),
     read in chunks so a file of any size costs ``chunk_size`` of memory."""
     value = 0

@@ -24,6 +24,7 @@ On top of that: :func:`download_assets` (A1 with ``contents=y``, every page),
 :func:`download_dataset` / :func:`download_annotations` (D4 → D9/D11 → S1 → safe extraction)
 and :func:`download_model` (M2 → S6 → safe extraction).
 """
+
 from __future__ import annotations
 
 import base64
@@ -82,8 +83,14 @@ FULL_FORMATS: Dict[str, Tuple[str, ...]] = {
 }
 ANNOTATION_FORMATS: Dict[str, Tuple[str, ...]] = {
     "phrase-grounding": (
-        "CsvFourCorner", "CsvWidthHeight", "Coco", "PascalVoc", "YoloDarknet", "YoloKerasPytorch",
-        "ViJsonl", "ViTfrecord",
+        "CsvFourCorner",
+        "CsvWidthHeight",
+        "Coco",
+        "PascalVoc",
+        "YoloDarknet",
+        "YoloKerasPytorch",
+        "ViJsonl",
+        "ViTfrecord",
     ),
     "vqa": ("ViJsonl", "ViTfrecord"),
     "freeform": ("ViJsonl",),
@@ -105,9 +112,15 @@ def _progress(progress: ProgressArg, show_progress: bool) -> Tuple[Progress, boo
     return Progress("download", callback=progress, show_progress=show_progress), True
 
 
-def _error(message: str, *, url: Optional[str] = None, status: Optional[int] = None,
-           attempts: Optional[int] = None, cause: Optional[BaseException] = None,
-           suggestion: Optional[str] = None) -> ViDownloadError:
+def _error(
+    message: str,
+    *,
+    url: Optional[str] = None,
+    status: Optional[int] = None,
+    attempts: Optional[int] = None,
+    cause: Optional[BaseException] = None,
+    suggestion: Optional[str] = None,
+) -> ViDownloadError:
     return ViDownloadError(
         message,
         status_code=status,
@@ -254,8 +267,14 @@ class FileDownload:
 
     __slots__ = ("path", "status", "size", "error", "reason")
 
-    def __init__(self, path: Path, status: str, size: int = 0, error: Optional[ViError] = None,
-                 reason: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        status: str,
+        size: int = 0,
+        error: Optional[ViError] = None,
+        reason: Optional[str] = None,
+    ) -> None:
         self.path = path
         self.status = status
         self.size = size
@@ -299,15 +318,21 @@ class _Fetcher:
         while True:
             current = url.url
             try:
-                return self.storage.request(method, current, headers=headers, stream=True, expected=(200, 206))
+                return self.storage.request(
+                    method, current, headers=headers, stream=True, expected=(200, 206)
+                )
             except ViError as error:
                 if error.status_code in (401, 403) and url.renew(current):
                     continue
                 raise _error(
                     "%s %s failed: %s" % (method, redact_url(current), error.message),
-                    url=current, status=error.status_code, attempts=error.attempts, cause=error,
+                    url=current,
+                    status=error.status_code,
+                    attempts=error.attempts,
+                    cause=error,
                     suggestion="A 403 from storage usually means the signed URL expired; request it again."
-                    if error.status_code == 403 else None,
+                    if error.status_code == 403
+                    else None,
                 ) from None
 
     # -- identical files ----------------------------------------------------------------------
@@ -327,15 +352,25 @@ class _Fetcher:
         response.close()
         size = _content_length(response.headers)
         if size is None:
-            raise _error("Cannot determine the size of %s: no Content-Length on HEAD" % redact_url(url.url),
-                         url=url.url, status=response.status_code)
+            raise _error(
+                "Cannot determine the size of %s: no Content-Length on HEAD" % redact_url(url.url),
+                url=url.url,
+                status=response.status_code,
+            )
         md5, crc = _parse_hashes(response.headers)
         return size, response.headers.get("ETag", ""), md5, crc
 
     # -- ranged -------------------------------------------------------------------------------
 
-    def ranged(self, url: str, final: Path, *, overwrite: bool = True, refresh: Optional[Callable[[], str]] = None,
-               label: Optional[str] = None) -> FileDownload:
+    def ranged(
+        self,
+        url: str,
+        final: Path,
+        *,
+        overwrite: bool = True,
+        refresh: Optional[Callable[[], str]] = None,
+        label: Optional[str] = None,
+    ) -> FileDownload:
         link = _Url(url, refresh)
         size, etag, md5, crc = self._head(link)
         expected = _Expected(size, md5, crc)
@@ -360,8 +395,11 @@ class _Fetcher:
             _remove(_sidecar(temp))
             self.progress.add_bytes(-size, label)
             if attempt == 2:
-                raise _error("Checksum mismatch for %s after %d downloads: %s" % (final.name, attempt, problem),
-                             url=link.url, attempts=attempt)
+                raise _error(
+                    "Checksum mismatch for %s after %d downloads: %s" % (final.name, attempt, problem),
+                    url=link.url,
+                    attempts=attempt,
+                )
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _ranged_once(self, link: _Url, final: Path, key: Dict[str, Any], label: Optional[str]) -> None:
@@ -398,7 +436,9 @@ class _Fetcher:
                 for part in missing:
                     work(part)
             else:
-                with ThreadPoolExecutor(min(self.max_workers, len(missing)), thread_name_prefix="vi-download") as pool:
+                with ThreadPoolExecutor(
+                    min(self.max_workers, len(missing)), thread_name_prefix="vi-download"
+                ) as pool:
                     futures: List[Future] = [pool.submit(work, part) for part in missing]
                     finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
                     failure = next((f.exception() for f in finished if f.exception() is not None), None)
@@ -415,8 +455,10 @@ class _Fetcher:
         if os.path.getsize(temp) != size:
             _remove(temp)
             _remove(side)
-            raise _error("%s has %d bytes on disk, expected %d" % (final.name, os.path.getsize(temp), size),
-                         url=link.url)
+            raise _error(
+                "%s has %d bytes on disk, expected %d" % (final.name, os.path.getsize(temp), size),
+                url=link.url,
+            )
 
     def _part(self, link: _Url, temp: Path, part: Tuple[int, int], size: int, label: Optional[str]) -> None:
         start, end = part
@@ -434,11 +476,17 @@ class _Fetcher:
                     reason = "storage answered %d instead of 206 to a Range request" % status
                     continue
                 match = _CONTENT_RANGE.match(response.headers.get("Content-Range", "").strip())
-                if match is None or (int(match.group(1)), int(match.group(2))) != (start, end) or (
-                    match.group(3) != "*" and int(match.group(3)) != size
+                if (
+                    match is None
+                    or (int(match.group(1)), int(match.group(2))) != (start, end)
+                    or (match.group(3) != "*" and int(match.group(3)) != size)
                 ):
                     reason = "Content-Range %r does not match bytes %d-%d/%d" % (
-                        response.headers.get("Content-Range"), start, end, size)
+                        response.headers.get("Content-Range"),
+                        start,
+                        end,
+                        size,
+                    )
                     continue
                 with open(temp, "r+b") as handle:
                     handle.seek(start)
@@ -454,20 +502,40 @@ class _Fetcher:
                     return
                 reason = "short body: %d of %d bytes" % (written, want)
             except (requests.RequestException, OSError) as exc:
-                if isinstance(exc, OSError) and not isinstance(exc, requests.RequestException) and not _is_network(exc):
+                if (
+                    isinstance(exc, OSError)
+                    and not isinstance(exc, requests.RequestException)
+                    and not _is_network(exc)
+                ):
                     raise
-                reason = "connection failed mid-body after %d of %d bytes (%s)" % (written, want, type(exc).__name__)
+                reason = "connection failed mid-body after %d of %d bytes (%s)" % (
+                    written,
+                    want,
+                    type(exc).__name__,
+                )
             finally:
                 response.close()
             self.progress.add_bytes(-written, label)
-        raise _error("Part bytes %d-%d of %s failed: %s" % (start, end, redact_url(link.url), reason),
-                     url=link.url, status=status, attempts=self.part_attempts)
+        raise _error(
+            "Part bytes %d-%d of %s failed: %s" % (start, end, redact_url(link.url), reason),
+            url=link.url,
+            status=status,
+            attempts=self.part_attempts,
+        )
 
     # -- streamed -------------------------------------------------------------------------------
 
-    def streamed(self, url: str, final: Path, *, size: Optional[int] = None, crc: Optional[int] = None,
-                 overwrite: bool = False, refresh: Optional[Callable[[], str]] = None,
-                 label: Optional[str] = None) -> FileDownload:
+    def streamed(
+        self,
+        url: str,
+        final: Path,
+        *,
+        size: Optional[int] = None,
+        crc: Optional[int] = None,
+        overwrite: bool = False,
+        refresh: Optional[Callable[[], str]] = None,
+        label: Optional[str] = None,
+    ) -> FileDownload:
         """One GET per file. ``size``/``crc`` are what the API said (``fileSize``, ``metadata.hash``):
         hints for skipping identical files, and the checksum of last resort."""
         link = _Url(url, refresh)
@@ -492,13 +560,17 @@ class _Fetcher:
                     self.progress.file_done(label)
                     return FileDownload(final, "downloaded", written)
                 self.progress.add_bytes(-written, label)
-            raise _error("Checksum mismatch for %s after 2 downloads: %s" % (final.name, problem),
-                         url=link.url, attempts=2)
+            raise _error(
+                "Checksum mismatch for %s after 2 downloads: %s" % (final.name, problem),
+                url=link.url,
+                attempts=2,
+            )
         finally:
             _remove(temp)
 
-    def _stream_once(self, link: _Url, temp: Path, size_hint: Optional[int], crc_hint: Optional[int],
-                     label: Optional[str]) -> Tuple[_Expected, _Hasher, int]:
+    def _stream_once(
+        self, link: _Url, temp: Path, size_hint: Optional[int], crc_hint: Optional[int], label: Optional[str]
+    ) -> Tuple[_Expected, _Hasher, int]:
         expected: Optional[_Expected] = None
         hasher: Optional[_Hasher] = None
         written = 0
@@ -516,8 +588,11 @@ class _Fetcher:
                     if resuming:
                         assert expected is not None and expected.size is not None
                         match = _CONTENT_RANGE.match(response.headers.get("Content-Range", "").strip())
-                        if status != 206 or match is None or int(match.group(1)) != written or (
-                            match.group(3) != "*" and int(match.group(3)) != expected.size
+                        if (
+                            status != 206
+                            or match is None
+                            or int(match.group(1)) != written
+                            or (match.group(3) != "*" and int(match.group(3)) != expected.size)
                         ):
                             # the rest cannot be trusted to line up: start this file again
                             reason = "resume answered %d %r" % (status, response.headers.get("Content-Range"))
@@ -547,17 +622,29 @@ class _Fetcher:
                         return expected, hasher, written
                     reason = "short body: %d of %d bytes" % (written, expected.size)
                     if written > expected.size:
-                        raise _error("%s: storage sent %d bytes, announced %d" % (
-                            redact_url(link.url), written, expected.size), url=link.url, status=status)
+                        raise _error(
+                            "%s: storage sent %d bytes, announced %d"
+                            % (redact_url(link.url), written, expected.size),
+                            url=link.url,
+                            status=status,
+                        )
                 except (requests.RequestException, OSError) as exc:
-                    if isinstance(exc, OSError) and not isinstance(exc, requests.RequestException) and not _is_network(exc):
+                    if (
+                        isinstance(exc, OSError)
+                        and not isinstance(exc, requests.RequestException)
+                        and not _is_network(exc)
+                    ):
                         raise
                     reason = "connection failed mid-body after %d bytes (%s)" % (written, type(exc).__name__)
                     handle.flush()
                 finally:
                     response.close()
-        raise _error("Download of %s failed: %s" % (redact_url(link.url), reason),
-                     url=link.url, status=status, attempts=self.part_attempts)
+        raise _error(
+            "Download of %s failed: %s" % (redact_url(link.url), reason),
+            url=link.url,
+            status=status,
+            attempts=self.part_attempts,
+        )
 
 
 class _Cancelled(Exception):
@@ -642,7 +729,9 @@ def download_url(
     try:
         fetcher = _Fetcher(_storage(client), tracker, part_size=part_size, max_workers=max_workers)
         tracker.set_totals(total_files=1)
-        return fetcher.ranged(url, Path(path), overwrite=overwrite, refresh=refresh_url, label=Path(path).name)
+        return fetcher.ranged(
+            url, Path(path), overwrite=overwrite, refresh=refresh_url, label=Path(path).name
+        )
     finally:
         if owned:
             tracker.close()
@@ -654,8 +743,9 @@ def download_url(
 class AssetDownloadResult:
     """What :func:`download_assets` did (PROTOCOL §7.3.3, plus per-file outcomes)."""
 
-    def __init__(self, dataset_id: str, save_dir: Path, files: List[FileDownload], count: int,
-                 failed: Dict[str, str]) -> None:
+    def __init__(
+        self, dataset_id: str, save_dir: Path, files: List[FileDownload], count: int, failed: Dict[str, str]
+    ) -> None:
         self.dataset_id = dataset_id
         self.save_dir = str(save_dir)
         self.files = files
@@ -688,7 +778,13 @@ class AssetDownloadResult:
 
     def summary(self) -> str:
         return "Dataset %s: %d assets, %d downloaded, %d skipped, %d failed → %s" % (
-            self.dataset_id, self.count, len(self.downloaded), len(self.skipped), len(self.failed), self.save_dir)
+            self.dataset_id,
+            self.count,
+            len(self.downloaded),
+            len(self.skipped),
+            len(self.failed),
+            self.save_dir,
+        )
 
     def info(self) -> None:
         print(self.summary())
@@ -758,8 +854,13 @@ def download_assets(
 
         try:
             return fetcher.streamed(
-                url, final, size=getattr(asset.metadata, "file_size", None), crc=_asset_crc(asset),
-                overwrite=overwrite, refresh=refresh, label=name,
+                url,
+                final,
+                size=getattr(asset.metadata, "file_size", None),
+                crc=_asset_crc(asset),
+                overwrite=overwrite,
+                refresh=refresh,
+                label=name,
             )
         except ViError as error:
             tracker.file_done(name, failed=True)
@@ -779,8 +880,8 @@ def download_assets(
     if failed and raise_on_failure:
         first = next(o.error for o in outcomes if o.status == "failed")
         raise ViDownloadError(
-            "%d of %d asset downloads failed: %s" % (
-                len(failed), len(assets), "; ".join("%s: %s" % kv for kv in sorted(failed.items())[:5])),
+            "%d of %d asset downloads failed: %s"
+            % (len(failed), len(assets), "; ".join("%s: %s" % kv for kv in sorted(failed.items())[:5])),
             status_code=getattr(first, "status_code", None),
             attempts=getattr(first, "attempts", None),
             path=getattr(first, "path", None),
@@ -801,7 +902,9 @@ def _claim(root: Path, relative: str, seen: Dict[str, int]) -> Optional[Path]:
     if key in seen:
         seen[key] += 1
         stem, dot, ext = parts[-1].rpartition(".")
-        parts[-1] = ("%s (%d).%s" % (stem, seen[key], ext)) if dot and stem else "%s (%d)" % (parts[-1], seen[key])
+        parts[-1] = (
+            ("%s (%d).%s" % (stem, seen[key], ext)) if dot and stem else "%s (%d)" % (parts[-1], seen[key])
+        )
     else:
         seen[key] = 1
     return safe_join(root, "/".join(parts))
@@ -875,8 +978,16 @@ def _install(staging: Path, target: Path) -> None:
 
 
 def _fetch_and_extract(
-    client: Any, url: str, *, archive: Path, target: Path, refresh: Callable[[], str], progress: Progress,
-    part_size: int, max_workers: int, label: str,
+    client: Any,
+    url: str,
+    *,
+    archive: Path,
+    target: Path,
+    refresh: Callable[[], str],
+    progress: Progress,
+    part_size: int,
+    max_workers: int,
+    label: str,
 ) -> List[str]:
     fetcher = _Fetcher(_storage(client), progress, part_size=part_size, max_workers=max_workers)
     fetcher.ranged(url, archive, overwrite=True, refresh=refresh, label=label)
@@ -897,8 +1008,9 @@ def _fetch_and_extract(
 class DatasetDownloadResult:
     """An extracted dataset export (PROTOCOL §7.2.3)."""
 
-    def __init__(self, dataset_id: str, save_dir: Path, export_id: Optional[str] = None,
-                 downloaded: bool = True) -> None:
+    def __init__(
+        self, dataset_id: str, save_dir: Path, export_id: Optional[str] = None, downloaded: bool = True
+    ) -> None:
         self.dataset_id = dataset_id
         self.save_dir = str(save_dir)
         self.export_id = export_id
@@ -958,9 +1070,11 @@ def _check_format(dataset_type: str, export_format: str, annotations_only: bool)
         kind = "an annotations-only" if annotations_only else "a full"
         raise ViValidationError(
             "Format %s is not %s export format for %s datasets" % (export_format, kind, dataset_type),
-            suggestion="Use one of: %s%s" % (
+            suggestion="Use one of: %s%s"
+            % (
                 ", ".join(allowed),
-                "" if annotations_only else " (or annotations_only=True for the annotation formats)"),
+                "" if annotations_only else " (or annotations_only=True for the annotation formats)",
+            ),
         )
 
 
@@ -1034,8 +1148,15 @@ def download_dataset(
         target.parent.mkdir(parents=True, exist_ok=True)
         archive = target.parent / (".vi-%s-%s.zip" % (safe_name(dataset_id), safe_name(export_id)))
         _fetch_and_extract(
-            client, str(link.url), archive=archive, target=target, refresh=refresh, progress=tracker,
-            part_size=part_size, max_workers=max_workers, label=target.name,
+            client,
+            str(link.url),
+            archive=archive,
+            target=target,
+            refresh=refresh,
+            progress=tracker,
+            part_size=part_size,
+            max_workers=max_workers,
+            label=target.name,
         )
     finally:
         if owned:
@@ -1073,9 +1194,17 @@ def download_annotations(
     :func:`download_dataset` with ``annotations_only=True``."""
     settings = {"format": export_format, "options": {"normalized": normalized, "split_ratio": split_ratio}}
     return download_dataset(
-        client, dataset_id, export_id=export_id, annotations_only=True, export_settings=settings,
-        save_dir=save_dir, overwrite=overwrite, timeout=timeout, poll_interval=poll_interval,
-        show_progress=show_progress, progress=progress,
+        client,
+        dataset_id,
+        export_id=export_id,
+        annotations_only=True,
+        export_settings=settings,
+        save_dir=save_dir,
+        overwrite=overwrite,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        show_progress=show_progress,
+        progress=progress,
     )
 
 
@@ -1085,8 +1214,9 @@ def download_annotations(
 class ModelDownloadResult:
     """A downloaded model checkpoint (PROTOCOL §7.6)."""
 
-    def __init__(self, run_id: str, model_dir: Path, model_id: Optional[str] = None,
-                 downloaded: bool = True) -> None:
+    def __init__(
+        self, run_id: str, model_dir: Path, model_id: Optional[str] = None, downloaded: bool = True
+    ) -> None:
         self.run_id = run_id
         self.model_id = model_id
         self.downloaded = downloaded
@@ -1127,8 +1257,12 @@ class ModelDownloadResult:
 
     def summary(self) -> str:
         return "Model %s%s → %s (%.2f MB%s)" % (
-            self.run_id, "/" + self.model_id if self.model_id else "", self._dir, self.size_mb,
-            ", adapter" if self.has_adapter else "")
+            self.run_id,
+            "/" + self.model_id if self.model_id else "",
+            self._dir,
+            self.size_mb,
+            ", adapter" if self.has_adapter else "",
+        )
 
     def info(self) -> None:
         print(self.summary())
@@ -1180,8 +1314,10 @@ def download_model(
     contents = getattr(model.status, "contents", None)
     link = getattr(contents, "download_url", None) if contents is not None else None
     if link is None or not getattr(link, "url", None):
-        raise ViOperationError("Model %s of run %s does not have a download URL available" % (
-            ckpt or getattr(model, "model_id", "?"), run_id))
+        raise ViOperationError(
+            "Model %s of run %s does not have a download URL available"
+            % (ckpt or getattr(model, "model_id", "?"), run_id)
+        )
     target = Path(save_dir).expanduser() / safe_name(model.run_id)
     model_id = getattr(model, "model_id", None)
     if not overwrite and _model_layout_problem(target) is None:
@@ -1193,7 +1329,9 @@ def download_model(
 
     tracker, owned = _progress(progress, show_progress)
     target.parent.mkdir(parents=True, exist_ok=True)
-    archive = target.parent / (".vi-model-%s-%s.tar" % (safe_name(model.run_id), safe_name(model_id or "latest")))
+    archive = target.parent / (
+        ".vi-model-%s-%s.tar" % (safe_name(model.run_id), safe_name(model_id or "latest"))
+    )
     fetcher = _Fetcher(_storage(client), tracker, part_size=part_size, max_workers=max_workers)
     staging = target.with_name(".vi-extract-%s" % uuid.uuid4().hex[:12])
     try:
@@ -1201,7 +1339,9 @@ def download_model(
         extract_archive(archive, staging)
         problem = _model_layout_problem(staging)
         if problem is not None:
-            raise ViDownloadError("The model archive of run %s has an unexpected layout: %s" % (run_id, problem))
+            raise ViDownloadError(
+                "The model archive of run %s has an unexpected layout: %s" % (run_id, problem)
+            )
         _install(staging, target)
         _remove(archive)
     finally:
@@ -1209,4 +1349,3 @@ def download_model(
         if owned:
             tracker.close()
     return ModelDownloadResult(model.run_id, target, model_id)
-

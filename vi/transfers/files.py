@@ -11,6 +11,7 @@ called ``a.jpg`` both survive.
 to a hidden temporary file beside the target, which is renamed over the target with
 ``os.replace`` only after the caller has verified it, and removed if anything fails.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -186,7 +187,9 @@ class AtomicFile:
     the final name is never touched. ``keep_on_error=True`` leaves it for a later resume.
     """
 
-    def __init__(self, final: PathLike, *, temp: Optional[PathLike] = None, keep_on_error: bool = False) -> None:
+    def __init__(
+        self, final: PathLike, *, temp: Optional[PathLike] = None, keep_on_error: bool = False
+    ) -> None:
         self.final = Path(final)
         self.temp = Path(temp) if temp is not None else temp_path_for(self.final)
         self.keep_on_error = keep_on_error

@@ -13,6 +13,7 @@ is written atomically (a temporary file in the same folder, then ``os.replace``)
 once a second while uploads run and always at the end of each batch, on errors and on Ctrl-C, so
 an interruption loses at most the last second of records (those files are sent again).
 """
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,9 @@ PathArg = Union[str, "os.PathLike[str]"]
 class UploadManifest:
     """Thread-safe resume record bound to one dataset (see the module docstring)."""
 
-    def __init__(self, path: PathArg, dataset_id: str, *, kind: str = "assets", save_interval: float = 1.0) -> None:
+    def __init__(
+        self, path: PathArg, dataset_id: str, *, kind: str = "assets", save_interval: float = 1.0
+    ) -> None:
         self.path = os.path.abspath(os.fspath(path))
         self.dataset_id = dataset_id
         self.kind = kind
@@ -64,7 +67,13 @@ class UploadManifest:
         if document.get("dataset_id") != self.dataset_id or document.get("kind", "assets") != self.kind:
             raise ViValidationError(
                 "The upload manifest %s belongs to %s uploads of dataset %r, not %s uploads of %r"
-                % (self.path, document.get("kind", "assets"), document.get("dataset_id"), self.kind, self.dataset_id),
+                % (
+                    self.path,
+                    document.get("kind", "assets"),
+                    document.get("dataset_id"),
+                    self.kind,
+                    self.dataset_id,
+                ),
                 details={"parameter": "resume"},
                 suggestion="Use one manifest per dataset, or delete it to start again.",
             )

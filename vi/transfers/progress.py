@@ -5,6 +5,7 @@ It reports bytes and files; a callback gets a :class:`ProgressEvent` after every
 tqdm bar (only when tqdm is installed, ``show_progress`` is true and stderr is a terminal)
 shows the byte count. A quiet, non-interactive run therefore prints nothing at all.
 """
+
 from __future__ import annotations
 
 import sys
@@ -70,8 +71,13 @@ class Progress:
                 tqdm = None
             if tqdm is not None:
                 self._bar = tqdm(
-                    total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
-                    desc=operation.capitalize(), file=out, leave=False,
+                    total=total_bytes,
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    desc=operation.capitalize(),
+                    file=out,
+                    leave=False,
                 )
 
     def set_totals(self, *, total_bytes: Optional[int] = None, total_files: Optional[int] = None) -> None:
@@ -105,8 +111,13 @@ class Progress:
 
     def _event(self, current: Optional[str]) -> ProgressEvent:
         return ProgressEvent(
-            self.operation, self.bytes_done, self.total_bytes, self.files_done, self.files_failed,
-            self.total_files, current,
+            self.operation,
+            self.bytes_done,
+            self.total_bytes,
+            self.files_done,
+            self.files_failed,
+            self.total_files,
+            current,
         )
 
     def _emit(self, event: ProgressEvent) -> None:

@@ -10,6 +10,7 @@ transport failures are retried for these idempotent PUT/GET/HEAD requests; other
 expired or wrong signature) are not, because repeating them cannot succeed. A request body is
 rewound before every retry; a body that cannot be rewound is sent once.
 """
+
 from __future__ import annotations
 
 import io
@@ -93,9 +94,15 @@ class StorageSession:
                 del send_headers[name]  # never forward credentials, whatever a descriptor says
         start = _tell(body)
         rewindable = body is None or isinstance(body, (bytes, bytearray)) or start is not None
-        retry = self._retry if rewindable else RetryConfig(
-            max_retries=0, max_rate_limit_retries=0, base_delay=self._retry.base_delay,
-            max_delay=self._retry.max_delay,
+        retry = (
+            self._retry
+            if rewindable
+            else RetryConfig(
+                max_retries=0,
+                max_rate_limit_retries=0,
+                base_delay=self._retry.base_delay,
+                max_delay=self._retry.max_delay,
+            )
         )
         timeouts = timeout or self._config.timeout.as_requests()
 
@@ -130,7 +137,8 @@ class StorageSession:
                 response.close()
             cls = error_for_status(status)
             raise cls(
-                "Storage answered HTTP %d for %s %s%s" % (status, method, shown, (": " + text) if text else ""),
+                "Storage answered HTTP %d for %s %s%s"
+                % (status, method, shown, (": " + text) if text else ""),
                 status_code=status,
                 retry_after=response.headers.get("Retry-After"),
                 details={"storage": True},
@@ -139,12 +147,18 @@ class StorageSession:
         def on_retry(error: ViError, attempt_number: int, delay: float) -> None:
             self._log.warning(
                 "Retrying storage %s %s in %.2fs after attempt %d failed: %s",
-                method, shown, delay, attempt_number, error.message,
+                method,
+                shown,
+                delay,
+                attempt_number,
+                error.message,
             )
 
         self._log.debug("Storage request %s %s", method, shown)
         try:
-            return call_with_retries(attempt, method=method, config=retry, sleep=self._sleep, on_retry=on_retry)
+            return call_with_retries(
+                attempt, method=method, config=retry, sleep=self._sleep, on_retry=on_retry
+            )
         except ViError as error:
             error.method, error.path = method, shown
             raise
@@ -163,4 +177,3 @@ def _tell(body: Any) -> Optional[int]:
         return int(tell())
     except (OSError, ValueError):
         return None
-

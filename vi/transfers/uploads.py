@@ -18,6 +18,7 @@ and ``client.annotations.upload``. What they promise, against §16 items 28–36
 * server descriptors are matched by the exact name sent, never by basename (§16.34);
 * with ``resume=<path>`` a rerun skips what already arrived (:mod:`vi.transfers.manifest`).
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -54,9 +55,9 @@ __all__ = [
 PathArg = Union[str, "os.PathLike[str]"]
 
 #: Files of this size and more go multipart (§9.2).
-DEFAULT_MULTIPART_THRESHOLD = 1024 ** 3
+DEFAULT_MULTIPART_THRESHOLD = 1024**3
 #: Above this size the asset flow sends no CRC-32C (``null``), as the protocol does (§9.1).
-CRC_SIZE_LIMIT = 1024 ** 3
+CRC_SIZE_LIMIT = 1024**3
 #: At most this many assets per ingestion session (§9.1).
 INGESTION_BATCH_SIZE = 5000
 #: Seconds between polls of a session being processed.
@@ -64,15 +65,39 @@ DEFAULT_POLL_INTERVAL = 3.0
 
 #: Extension → MIME type sent for assets (§9.1); anything else is not an asset.
 MIME_TYPES: Dict[str, str] = {
-    ".avif": "image/avif", ".bmp": "image/bmp", ".gif": "image/gif", ".heic": "image/heic",
-    ".heif": "image/heif", ".jpeg": "image/jpeg", ".jpg": "image/jpeg", ".jfif": "image/jpeg",
-    ".jp2": "image/jp2", ".j2k": "image/jp2", ".png": "image/png", ".tiff": "image/tiff",
-    ".tif": "image/tiff", ".webp": "image/webp",
-    ".3gp": "video/3gpp", ".3gpp": "video/3gpp", ".avi": "video/x-msvideo", ".asf": "video/x-ms-asf",
-    ".wmv": "video/x-ms-asf", ".f4v": "video/mp4", ".mp4": "video/mp4", ".flv": "video/x-flv",
-    ".m4v": "video/x-m4v", ".mkv": "video/matroska", ".mpg": "video/mpeg", ".mov": "video/quicktime",
-    ".movie": "video/quicktime", ".qt": "video/quicktime", ".ogg": "video/ogg", ".ogv": "video/ogg",
-    ".rm": "application/vnd.rn-realmedia", ".rmv": "application/vnd.rn-realmedia", ".webm": "video/webm",
+    ".avif": "image/avif",
+    ".bmp": "image/bmp",
+    ".gif": "image/gif",
+    ".heic": "image/heic",
+    ".heif": "image/heif",
+    ".jpeg": "image/jpeg",
+    ".jpg": "image/jpeg",
+    ".jfif": "image/jpeg",
+    ".jp2": "image/jp2",
+    ".j2k": "image/jp2",
+    ".png": "image/png",
+    ".tiff": "image/tiff",
+    ".tif": "image/tiff",
+    ".webp": "image/webp",
+    ".3gp": "video/3gpp",
+    ".3gpp": "video/3gpp",
+    ".avi": "video/x-msvideo",
+    ".asf": "video/x-ms-asf",
+    ".wmv": "video/x-ms-asf",
+    ".f4v": "video/mp4",
+    ".mp4": "video/mp4",
+    ".flv": "video/x-flv",
+    ".m4v": "video/x-m4v",
+    ".mkv": "video/matroska",
+    ".mpg": "video/mpeg",
+    ".mov": "video/quicktime",
+    ".movie": "video/quicktime",
+    ".qt": "video/quicktime",
+    ".ogg": "video/ogg",
+    ".ogv": "video/ogg",
+    ".rm": "application/vnd.rn-realmedia",
+    ".rmv": "application/vnd.rn-realmedia",
+    ".webm": "video/webm",
 }
 ANNOTATION_EXTENSIONS = (".json", ".jsonl")
 
@@ -163,7 +188,10 @@ class AnnotationUploadResult:
     def summary(self) -> str:
         total = len(self.succeeded) + len(self.failed)
         text = "Imported %d of %d annotation file(s) into dataset %s (session %s)" % (
-            len(self.succeeded), total, self.dataset_id, self.session_id or "-",
+            len(self.succeeded),
+            total,
+            self.dataset_id,
+            self.session_id or "-",
         )
         for name, reason in sorted(self.failed.items())[:20]:
             text += "\n  %s: %s" % (name, reason)
@@ -208,7 +236,12 @@ class _Slice(io.RawIOBase):
     rewinds it with ``seek`` before a retry, and progress counts each byte once."""
 
     def __init__(
-        self, handle: Any, offset: int, length: int, progress: Optional[Progress], name: str,
+        self,
+        handle: Any,
+        offset: int,
+        length: int,
+        progress: Optional[Progress],
+        name: str,
         cancelled: threading.Event,
     ) -> None:
         self._handle = handle
@@ -357,8 +390,12 @@ def _asset_items(
     problems: List[str] = []
     items: List[_Item] = []
     for name, path in _collect_paths(
-        paths, pattern=pattern, recursive=recursive, relative_names=relative_names,
-        accept=lambda p: _mime(p) is not None, problems=problems,
+        paths,
+        pattern=pattern,
+        recursive=recursive,
+        relative_names=relative_names,
+        accept=lambda p: _mime(p) is not None,
+        problems=problems,
     ):
         st = os.stat(path)
         mime = _mime(path) or ""
@@ -436,8 +473,15 @@ class _Run:
         self.lock = threading.Lock()
         self.bytes_sent = 0
 
-    def put(self, item: _Item, method: Optional[str], url: str, headers: Optional[Mapping[str, str]],
-            offset: int = 0, length: Optional[int] = None) -> Any:
+    def put(
+        self,
+        item: _Item,
+        method: Optional[str],
+        url: str,
+        headers: Optional[Mapping[str, str]],
+        offset: int = 0,
+        length: Optional[int] = None,
+    ) -> Any:
         """One storage request with the bytes ``[offset, offset + length)`` of ``item``."""
         if self.cancelled.is_set():
             raise _Cancelled()
@@ -445,7 +489,10 @@ class _Run:
         with item.open() as handle:
             body = _Slice(handle, offset, length, self.progress, item.name, self.cancelled)
             response = self.storage.request(
-                (method or "PUT").upper(), url, headers=dict(headers or {}), body=body if length else b"",
+                (method or "PUT").upper(),
+                url,
+                headers=dict(headers or {}),
+                body=body if length else b"",
             )
         with self.lock:
             self.bytes_sent += length
@@ -492,7 +539,11 @@ class _Run:
 
 def _describe_ingestion_error(code: str) -> str:
     meaning = INGESTION_ERRORS.get(code)
-    return "rejected by the service: %s (%s)" % (code, meaning) if meaning else "rejected by the service: %s" % code
+    return (
+        "rejected by the service: %s (%s)" % (code, meaning)
+        if meaning
+        else "rejected by the service: %s" % code
+    )
 
 
 def _session_errors(session: Any) -> Dict[str, str]:
@@ -508,7 +559,8 @@ def _session_errors(session: Any) -> Dict[str, str]:
 
 def _finished(session: Any) -> bool:
     return any(
-        c.condition == "Finished" and c.status in ("Reached", "FailedReach") for c in session.status.conditions
+        c.condition == "Finished" and c.status in ("Reached", "FailedReach")
+        for c in session.status.conditions
     )
 
 
@@ -557,7 +609,9 @@ def upload_assets(
     from ..resources.uploads import FAILURE_MODES, RETENTION_MODES
 
     if failure_mode not in FAILURE_MODES:
-        raise ViInvalidParameterError("failure_mode", "failure_mode must be one of %s" % ", ".join(FAILURE_MODES))
+        raise ViInvalidParameterError(
+            "failure_mode", "failure_mode must be one of %s" % ", ".join(FAILURE_MODES)
+        )
     if on_asset_overwritten not in RETENTION_MODES:
         raise ViInvalidParameterError(
             "on_asset_overwritten", "on_asset_overwritten must be one of %s" % ", ".join(RETENTION_MODES)
@@ -565,7 +619,9 @@ def upload_assets(
     for name, value in (("multipart_threshold", multipart_threshold), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ViInvalidParameterError(name, "%s must be an integer >= 1" % name)
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0):
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0
+    ):
         raise ViInvalidParameterError("timeout", "timeout must be a number of seconds >= 0 or None")
     if not isinstance(pattern, str) or not pattern:
         raise ViInvalidParameterError("pattern", "pattern must be a non-empty glob pattern")
@@ -573,7 +629,9 @@ def upload_assets(
         raise ViValidationError("Pass paths or assets_bytes", details={"parameter": "paths"})
     workers = _workers(client, max_workers)
     client.assets._ds(dataset_id)  # the dataset id is checked before any I/O too
-    items = _asset_items(paths, assets_bytes, pattern=pattern, recursive=recursive, relative_names=relative_names)
+    items = _asset_items(
+        paths, assets_bytes, pattern=pattern, recursive=recursive, relative_names=relative_names
+    )
     result = AssetUploadResult(dataset_id=dataset_id, confirmed=wait)
     manifest = UploadManifest(resume, dataset_id) if resume is not None else None
     reporter, owned = _make_progress(progress, show_progress)
@@ -581,13 +639,25 @@ def upload_assets(
     try:
         if manifest is not None:
             items = _apply_manifest(run, manifest, items, result)
-        reporter.set_totals(total_bytes=sum(i.size for i in items), total_files=len(items) + len(result.skipped))
+        reporter.set_totals(
+            total_bytes=sum(i.size for i in items), total_files=len(items) + len(result.skipped)
+        )
         _checksums(run, items, result)
         for start in range(0, len(items), batch_size):
             batch = [i for i in items[start : start + batch_size] if i.name not in result.failed]
             if batch:
-                _upload_batch(run, batch, result, manifest, failure_mode, on_asset_overwritten,
-                              multipart_threshold, wait, timeout, poll_interval)
+                _upload_batch(
+                    run,
+                    batch,
+                    result,
+                    manifest,
+                    failure_mode,
+                    on_asset_overwritten,
+                    multipart_threshold,
+                    wait,
+                    timeout,
+                    poll_interval,
+                )
     finally:
         run.close()
         if manifest is not None:
@@ -597,17 +667,25 @@ def upload_assets(
     result.bytes_uploaded = run.bytes_sent
     if raise_on_failure and result.failed:
         raise ViUploadError(
-            "%d of %d file(s) failed to upload: %s" % (
-                len(result.failed), result.total,
+            "%d of %d file(s) failed to upload: %s"
+            % (
+                len(result.failed),
+                result.total,
                 "; ".join("%s: %s" % kv for kv in sorted(result.failed.items())[:5]),
             ),
-            details={"failed": dict(result.failed), "succeeded": list(result.succeeded),
-                     "session_ids": list(result.session_ids), "result": result},
+            details={
+                "failed": dict(result.failed),
+                "succeeded": list(result.succeeded),
+                "session_ids": list(result.session_ids),
+                "result": result,
+            },
         )
     return result
 
 
-def _apply_manifest(run: _Run, manifest: UploadManifest, items: List[_Item], result: AssetUploadResult) -> List[_Item]:
+def _apply_manifest(
+    run: _Run, manifest: UploadManifest, items: List[_Item], result: AssetUploadResult
+) -> List[_Item]:
     """Drop items the manifest shows as uploaded (checking unconfirmed ones with the service)."""
     todo: List[_Item] = []
     unconfirmed: Dict[str, List[_Item]] = {}
@@ -640,8 +718,11 @@ def _apply_manifest(run: _Run, manifest: UploadManifest, items: List[_Item], res
                 session = assets.get_ingestion_session(run.dataset_id, session_id)
             errors = _session_errors(session) if _finished(session) else None
         except ViError as error:
-            _log.warning("Cannot check ingestion session %s for resume (%s); sending its files again",
-                         session_id, error.message)
+            _log.warning(
+                "Cannot check ingestion session %s for resume (%s); sending its files again",
+                session_id,
+                error.message,
+            )
         for item in waiting:
             if errors is not None and item.name not in errors:
                 manifest.set_state(item.name, "done")
@@ -694,8 +775,13 @@ def _upload_batch(
     assets = run.client.assets
     dataset_id = run.dataset_id
     specs = [
-        {"filename": i.name, "mime": i.mime, "size": i.size,
-         "crc32c": to_signed(i.crc) if i.crc is not None else None, "kind": i.kind}
+        {
+            "filename": i.name,
+            "mime": i.mime,
+            "size": i.size,
+            "crc32c": to_signed(i.crc) if i.crc is not None else None,
+            "kind": i.kind,
+        }
         for i in batch
     ]
     try:
@@ -716,8 +802,15 @@ def _upload_batch(
     def mark_sent(item: _Item) -> None:
         sent.append(item)
         if manifest is not None:
-            manifest.record(item.name, "sent", path=item.path, size=item.size, mtime_ns=item.mtime_ns,
-                            crc32c=item.crc, session=session_id)
+            manifest.record(
+                item.name,
+                "sent",
+                path=item.path,
+                size=item.size,
+                mtime_ns=item.mtime_ns,
+                crc32c=item.crc,
+                session=session_id,
+            )
 
     try:
         for item in batch:
@@ -727,7 +820,9 @@ def _upload_batch(
                 continue
             if item.size >= threshold:
                 try:
-                    mpu = assets.create_multipart_upload(dataset_id, session.ingestion_id, item.name, item.size, item.mime)
+                    mpu = assets.create_multipart_upload(
+                        dataset_id, session.ingestion_id, item.name, item.size, item.mime
+                    )
                 except ViError as error:
                     failed[item.name] = "could not start a multipart upload: %s" % _reason(error)
                     continue
@@ -736,7 +831,12 @@ def _upload_batch(
                 for number in range(1, state.part_count + 1):
                     jobs.append(((item.name, number), (lambda s=state, n=number: _send_part(run, s, n))))  # type: ignore[misc]
             else:
-                jobs.append(((item.name, 0), (lambda i=item, u=upload: run.put(i, u.method, u.url, u.headers).close())))  # type: ignore[misc]
+                jobs.append(
+                    (
+                        (item.name, 0),
+                        (lambda i=item, u=upload: run.put(i, u.method, u.url, u.headers).close()),
+                    )
+                )  # type: ignore[misc]
         items_by_name = {i.name: i for i in batch}
 
         def on_result(key: Tuple[str, int], error: Optional[BaseException]) -> None:
@@ -851,7 +951,9 @@ def _await(run: _Run, session_id: str, timeout: Optional[float], poll_interval: 
     """The session once processed (also when it ended FailedReach); None on timeout."""
     assets = run.client.assets
     try:
-        return assets.wait_until_done(run.dataset_id, session_id, timeout=timeout, poll_interval=poll_interval)
+        return assets.wait_until_done(
+            run.dataset_id, session_id, timeout=timeout, poll_interval=poll_interval
+        )
     except ViOperationError:
         return assets.get_ingestion_session(run.dataset_id, session_id)
     except ViTimeoutError:
@@ -888,21 +990,40 @@ def upload_annotations(
     ``on_bad_file``, ``on_overwritten`` (``Warn``, ``RejectFile``, ``RejectSession``)."""
     if not isinstance(kind, str) or not kind:
         raise ViInvalidParameterError("kind", "kind must be a non-empty string such as 'Unknown'")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0):
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0
+    ):
         raise ViInvalidParameterError("timeout", "timeout must be a number of seconds >= 0 or None")
     workers = _workers(client, max_workers)
     client.annotations._ds(dataset_id)
     problems: List[str] = []
-    explicit = {os.path.abspath(os.path.expanduser(os.fspath(p))) for p in _as_list(paths, "paths")
-                if isinstance(p, (str, os.PathLike))}
+    explicit = {
+        os.path.abspath(os.path.expanduser(os.fspath(p)))
+        for p in _as_list(paths, "paths")
+        if isinstance(p, (str, os.PathLike))
+    }
 
     def accept(path: str) -> bool:
         return path in explicit or os.path.splitext(path)[1].lower() in ANNOTATION_EXTENSIONS
 
     items = [
-        _Item(name, path, None, os.stat(path).st_size, os.stat(path).st_mtime_ns, "application/octet-stream", kind)
-        for name, path in _collect_paths(paths, pattern=pattern, recursive=recursive, relative_names=False,
-                                         accept=accept, problems=problems)
+        _Item(
+            name,
+            path,
+            None,
+            os.stat(path).st_size,
+            os.stat(path).st_mtime_ns,
+            "application/octet-stream",
+            kind,
+        )
+        for name, path in _collect_paths(
+            paths,
+            pattern=pattern,
+            recursive=recursive,
+            relative_names=False,
+            accept=accept,
+            problems=problems,
+        )
     ]
     _check_unique(items, problems)
     _raise_problems(problems, "these annotation files")
@@ -925,7 +1046,8 @@ def upload_annotations(
         session_id = session.annotation_import_session_id
         result.session_id, result.session = session_id, session
         registered = annotations.add_import_files(
-            dataset_id, session_id,
+            dataset_id,
+            session_id,
             {i.name: {"sizeBytes": i.size, "crc32c": to_base64(i.crc or 0), "kind": i.kind} for i in items},
         )
         targets = registered.files
@@ -956,8 +1078,9 @@ def upload_annotations(
         result.session = annotations.update_import_status(dataset_id, session_id, "Reached")
         if wait:
             try:
-                result.session = annotations.wait_until_done(dataset_id, session_id, timeout=timeout,
-                                                             poll_interval=poll_interval)
+                result.session = annotations.wait_until_done(
+                    dataset_id, session_id, timeout=timeout, poll_interval=poll_interval
+                )
             except ViOperationError as error:
                 final = annotations.get_import_session(dataset_id, session_id)
                 result.session = final
@@ -996,9 +1119,8 @@ def _report_import(annotations: Any, dataset_id: str, session_id: str, reason: s
 def _finish_annotations(result: AnnotationUploadResult, raise_on_failure: bool) -> AnnotationUploadResult:
     if raise_on_failure and result.failed:
         raise ViUploadError(
-            "%d annotation file(s) failed to import: %s" % (
-                len(result.failed), "; ".join("%s: %s" % kv for kv in sorted(result.failed.items())[:5])),
+            "%d annotation file(s) failed to import: %s"
+            % (len(result.failed), "; ".join("%s: %s" % kv for kv in sorted(result.failed.items())[:5])),
             details={"failed": dict(result.failed), "session_id": result.session_id, "result": result},
         )
     return result
-

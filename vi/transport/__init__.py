@@ -1,4 +1,5 @@
 """HTTP transport: a ``requests.Session`` with pool semantics that mean what they say."""
+
 from .adapter import PooledAdapter, PoolTimeout
 from .session import EnvironmentSettings, Transport, TransportClosed, ViSession
 

@@ -6,6 +6,7 @@ full". Blocking pools fix that, but urllib3 then waits forever for a free connec
 ``requests`` never passes a pool timeout. This adapter makes the pool block with a timeout,
 caps the idle connections it keeps, and enforces ``Content-Length`` on urllib3 1.26 as 2.x does.
 """
+
 from __future__ import annotations
 
 import os
@@ -120,7 +121,9 @@ class _IdleReaper:
 _REAPER = _IdleReaper()
 
 
-def _pool_class(base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: int) -> Type[HTTPConnectionPool]:
+def _pool_class(
+    base: Type[HTTPConnectionPool], pool_timeout: float, keepalive: int
+) -> Type[HTTPConnectionPool]:
     class Pool(base):  # type: ignore[valid-type, misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -240,7 +243,9 @@ class PooledAdapter(HTTPAdapter):
             pool_block=True,
         )
 
-    def init_poolmanager(self, connections: int, maxsize: int, block: bool = True, **pool_kwargs: Any) -> None:
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = True, **pool_kwargs: Any
+    ) -> None:
         super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
         self.poolmanager.pool_classes_by_scheme = dict(self._pool_classes)
 

@@ -6,6 +6,7 @@ unmounts, without closing, what the user mounted. After ``os.fork()`` the child 
 fresh session on first use and never touches the sockets it inherited from the parent
 (DESIGN decision 7).
 """
+
 from __future__ import annotations
 
 import os
