@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from requests.adapters import BaseAdapter
 
-from .config import ENV_SECRET_KEY, ClientConfig, Secret, Timeout, _read_config_file, resolve_config
+from .config import ENV_SECRET_KEY, ClientConfig, Secret, Timeout, read_profile, resolve_config
 from .errors import ViConfigurationError, ViErrorCode, ViInsecureWarning
 from .http import Requester, default_user_agent
 from .logging import LoggingConfig, configure_logging, get_logger, remember_secret
@@ -53,7 +53,8 @@ class Client:
 
     Credentials resolve field by field as argument → environment (``DATATURE_VI_SECRET_KEY``,
     ``DATATURE_VI_ORGANIZATION_ID``, ``DATATURE_VI_API_ENDPOINT``) → ``config_file`` (JSON with
-    ``secret_key``, ``organization_id`` and optionally ``endpoint``). Construction validates
+    ``secret_key``, ``organization_id`` and optionally ``endpoint``; ``profile``, else
+    ``DATATURE_VI_PROFILE``, picks a named profile of the file). Construction validates
     everything and makes no network call.
 
     One client is meant to be shared by many threads: ``max_connections`` caps its requests in
@@ -85,6 +86,7 @@ class Client:
         verify: Union[bool, str, None] = None,
         cert: Union[None, str, Tuple[str, str]] = None,
         pickle_secret: bool = False,
+        profile: Optional[str] = None,
     ) -> None:
         # Closed-ness first: __del__ must find it even if validation below raises.
         self._closed = True
@@ -115,6 +117,7 @@ class Client:
             user_agent=default_user_agent(),
             verify=verify,
             cert=cert,
+            profile=profile,
         )
         self._setup(config, dict(adapters or {}), bool(pickle_secret))
 
@@ -294,7 +297,11 @@ class Client:
         self._closed = True
         self._logging_config = state["logging_config"]
         config: ClientConfig = state["config"]
-        secret = state["secret"] or os.environ.get(ENV_SECRET_KEY) or _secret_from_file(config.config_file)
+        secret = (
+            state["secret"]
+            or os.environ.get(ENV_SECRET_KEY)
+            or _secret_from_file(config.config_file, config.profile)
+        )
         config = config.replace(secret_key=Secret(secret) if secret else None)
         self._setup(config, {}, state["pickle_secret"])
         if state["closed"]:
@@ -315,12 +322,12 @@ def _warn_insecure(endpoint: str) -> None:
     )
 
 
-def _secret_from_file(path: Optional[str]) -> Optional[str]:
+def _secret_from_file(path: Optional[str], profile: Optional[str] = None) -> Optional[str]:
     """The config file's secret key, read the same way construction reads it (or None)."""
     if not path:
         return None
     try:
-        _, data = _read_config_file(path)
+        _, _, data = read_profile(path, profile)
     except ViConfigurationError:
         return None
     value = data.get("secret_key")

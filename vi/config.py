@@ -1,9 +1,14 @@
 """Client configuration: resolve every setting once, validate it, then never change it.
 
 One immutable :class:`ClientConfig` is built at construction from arguments, the environment
-and an optional JSON config file, in that order for every field (PROTOCOL §1.2 lists two
-orders in the official client; we keep the one ``vi.Client`` documents). Anything invalid
-raises :class:`~vi.errors.ViConfigurationError` naming the problem, before any I/O.
+and an optional JSON config file, in that order for every field (the official client has two
+orders; we keep the one ``vi.Client`` documents). Anything invalid raises
+:class:`~vi.errors.ViConfigurationError` naming the problem, before any I/O.
+
+A config file holds the *default* profile as top-level keys (so every file written before
+profiles existed stays valid) and named profiles under ``"profiles"``; the SDK and the
+``datature-vi`` command line read it through the same functions below, so a profile means the
+same thing to both.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ import json
 import math
 import os
 import re
+import tempfile
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from .errors import ViConfigurationError, ViErrorCode
@@ -24,16 +30,35 @@ __all__ = [
     "ENV_SECRET_KEY",
     "ENV_ORGANIZATION_ID",
     "ENV_ENDPOINT",
+    "ENV_PROFILE",
+    "ENV_CONFIG_FILE",
+    "DEFAULT_PROFILE",
+    "DEFAULT_CONFIG_FILE",
+    "PROFILE_KEYS",
     "Timeout",
     "Secret",
     "ClientConfig",
     "resolve_config",
+    "read_profile",
+    "profile_names",
+    "write_profile",
+    "config_sources",
 ]
 
 DEFAULT_ENDPOINT = "https://api.vi.datature.com"
 ENV_SECRET_KEY = "DATATURE_VI_SECRET_KEY"
 ENV_ORGANIZATION_ID = "DATATURE_VI_ORGANIZATION_ID"
 ENV_ENDPOINT = "DATATURE_VI_API_ENDPOINT"
+#: Names the profile to use when none is passed (``profile=`` / ``--profile``).
+ENV_PROFILE = "DATATURE_VI_PROFILE"
+#: Where the command line looks for its config file (the SDK reads a file only when named).
+ENV_CONFIG_FILE = "DATATURE_VI_CONFIG_FILE"
+DEFAULT_PROFILE = "default"
+#: The command line's config file when neither ``--config-file`` nor the variable names one.
+DEFAULT_CONFIG_FILE = "~/.datature/vi/config.json"
+#: The settings a profile holds.
+PROFILE_KEYS = ("secret_key", "organization_id", "endpoint")
+_PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 
 # Header-safe: printable ASCII without spaces. The official client also insists on a ``dtvi_``
 # prefix and exactly 103 characters; we do not, so that the local server's and the guide's
@@ -158,6 +183,7 @@ class ClientConfig:
         "user_agent",
         "verify",
         "cert",
+        "profile",
     )
 
     secret_key: Optional[Secret]
@@ -171,6 +197,8 @@ class ClientConfig:
     user_agent: str
     verify: Union[bool, str, None]
     cert: Union[None, str, Tuple[str, str]]
+    #: the config file's profile the settings were read from (``None`` without a file)
+    profile: Optional[str]
 
     def __init__(
         self,
@@ -186,6 +214,7 @@ class ClientConfig:
         user_agent: str,
         verify: Union[bool, str, None] = None,
         cert: Union[None, str, Tuple[str, str]] = None,
+        profile: Optional[str] = None,
     ) -> None:
         object.__setattr__(self, "secret_key", secret_key)
         object.__setattr__(self, "organization_id", organization_id)
@@ -198,6 +227,7 @@ class ClientConfig:
         object.__setattr__(self, "user_agent", user_agent)
         object.__setattr__(self, "verify", verify)
         object.__setattr__(self, "cert", cert)
+        object.__setattr__(self, "profile", profile)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("ClientConfig is immutable")
@@ -207,7 +237,7 @@ class ClientConfig:
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         for name in self.__slots__:
-            object.__setattr__(self, name, state[name])
+            object.__setattr__(self, name, state.get(name))
 
     def replace(self, **changes: Any) -> "ClientConfig":
         values = {name: getattr(self, name) for name in self.__slots__}
@@ -244,6 +274,151 @@ def _read_config_file(path: Union[str, "os.PathLike[str]"]) -> Tuple[str, Dict[s
     if not isinstance(data, dict):
         raise ViConfigurationError("Config file %s must hold a JSON object" % resolved)
     return str(resolved), data
+
+
+def _check_profile_name(profile: Any) -> str:
+    if not isinstance(profile, str) or not _PROFILE_RE.match(profile):
+        raise ViConfigurationError(
+            "profile must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit, "
+            "got %r" % (profile if isinstance(profile, str) else type(profile).__name__,),
+            error_code=ViErrorCode.INVALID_PARAMETER,
+        )
+    return profile
+
+
+def _profiles_of(path: str, data: Mapping[str, Any]) -> Dict[str, Any]:
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict) or not all(isinstance(v, dict) for v in profiles.values()):
+        raise ViConfigurationError('Config file %s: "profiles" must map profile names to JSON objects' % path)
+    if DEFAULT_PROFILE in profiles:
+        raise ViConfigurationError(
+            'Config file %s: the default profile is the top-level keys, not "profiles.%s"'
+            % (path, DEFAULT_PROFILE)
+        )
+    return profiles
+
+
+def profile_names(data: Mapping[str, Any], path: str = "config file") -> List[str]:
+    """The profiles a config file's contents define: ``default`` (when it has any top-level
+    setting) first, then the named ones in file order."""
+    names = [DEFAULT_PROFILE] if any(k in data for k in PROFILE_KEYS) else []
+    return names + list(_profiles_of(path, data))
+
+
+def _select_profile(path: str, data: Mapping[str, Any], profile: str) -> Dict[str, Any]:
+    profiles = _profiles_of(path, data)
+    if profile == DEFAULT_PROFILE:
+        return {k: data[k] for k in PROFILE_KEYS if k in data}
+    if profile not in profiles:
+        known = ", ".join(profile_names(data, path)) or "none"
+        raise ViConfigurationError(
+            "Profile %r is not in config file %s (profiles there: %s)" % (profile, path, known),
+            error_code=ViErrorCode.INVALID_PARAMETER,
+        )
+    return dict(profiles[profile])
+
+
+def read_profile(
+    config_file: Union[str, "os.PathLike[str]"],
+    profile: Optional[str] = None,
+    environ: Optional[Mapping[str, str]] = None,
+) -> Tuple[str, str, Dict[str, Any]]:
+    """Read one profile of a config file: ``(resolved path, profile name, settings)``.
+
+    The profile is ``profile``, else ``DATATURE_VI_PROFILE``, else ``default`` (the top-level
+    keys). An unknown profile raises :class:`~vi.errors.ViConfigurationError` listing the known
+    ones rather than silently falling back to another organization's credentials."""
+    env = os.environ if environ is None else environ
+    name = _check_profile_name(profile or env.get(ENV_PROFILE) or DEFAULT_PROFILE)
+    path, data = _read_config_file(config_file)
+    return path, name, _select_profile(path, data, name)
+
+
+def write_profile(
+    config_file: Union[str, "os.PathLike[str]"],
+    profile: str,
+    values: Mapping[str, Optional[str]],
+) -> str:
+    """Set ``values`` (``secret_key``, ``organization_id``, ``endpoint``; ``None`` keeps the
+    current value) in one profile of a config file, keeping every other profile and key.
+
+    The file is replaced atomically (a temporary file in the same folder, renamed over it), so a
+    crash leaves the old file or the new one, never half of one; it is created readable and
+    writable by its owner only (0600, in a 0700 folder when the folder is new), because it holds
+    a secret. Returns the resolved path."""
+    name = _check_profile_name(profile)
+    unknown = sorted(set(values) - set(PROFILE_KEYS))
+    if unknown:
+        raise ViConfigurationError("Unknown config setting(s): %s" % ", ".join(unknown))
+    path = Path(os.path.expanduser(os.fspath(config_file))).resolve()
+    data: Dict[str, Any] = {}
+    if path.exists():
+        data = _read_config_file(path)[1]
+    section = data if name == DEFAULT_PROFILE else _profiles_of(str(path), data).setdefault(name, {})
+    if name != DEFAULT_PROFILE:
+        data["profiles"] = data.get("profiles", {})
+        data["profiles"][name] = section
+    for key, value in values.items():
+        if value is not None:
+            section[key] = value
+    if "secret_key" in section:
+        _check_secret(section["secret_key"])
+    if "organization_id" in section:
+        _check_org(section["organization_id"])
+    if "endpoint" in section:
+        _check_endpoint(section["endpoint"])
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % path.name, suffix=".tmp", dir=str(path.parent))
+    try:
+        os.chmod(tmp, 0o600)  # mkstemp already makes it 0600; say so where a reader looks
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=False)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, str(path))
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return str(path)
+
+
+def config_sources(
+    *,
+    secret_key: Optional[str] = None,
+    organization_id: Optional[str] = None,
+    endpoint: Optional[str] = None,
+    config_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+    profile: Optional[str] = None,
+    environ: Optional[Mapping[str, str]] = None,
+) -> Dict[str, str]:
+    """Where each setting would come from under the precedence of :func:`resolve_config`:
+    ``"argument"``, the environment variable's name, ``"config file <path> (profile <name>)"``,
+    ``"default"`` or ``"missing"``. Values are never returned, so this is safe to print."""
+    env = os.environ if environ is None else environ
+    file_data: Dict[str, Any] = {}
+    where = ""
+    if config_file is not None:
+        path, name, file_data = read_profile(config_file, profile, env)
+        where = "config file %s (profile %s)" % (path, name)
+    sources: Dict[str, str] = {}
+    for key, explicit, env_name in (
+        ("secret_key", secret_key, ENV_SECRET_KEY),
+        ("organization_id", organization_id, ENV_ORGANIZATION_ID),
+        ("endpoint", endpoint, ENV_ENDPOINT),
+    ):
+        if explicit is not None:
+            sources[key] = "argument"
+        elif env.get(env_name):
+            sources[key] = env_name
+        elif file_data.get(key) is not None:
+            sources[key] = where
+        else:
+            sources[key] = "default" if key == "endpoint" else "missing"
+    return sources
 
 
 def _pick(
@@ -421,13 +596,24 @@ def resolve_config(
     cert: Union[None, str, Tuple[str, str]] = None,
     environ: Optional[Mapping[str, str]] = None,
     require_secret: bool = True,
+    profile: Optional[str] = None,
 ) -> ClientConfig:
-    """Resolve each field as argument → environment variable → config file → default."""
+    """Resolve each field as argument → environment variable → config file → default.
+
+    The config file's settings are those of ``profile`` (else ``DATATURE_VI_PROFILE``, else the
+    default profile, see :func:`read_profile`). Naming a profile without a config file is an
+    error; the environment variable alone is not, since there is then nothing to choose from."""
     env = os.environ if environ is None else environ
     file_path: Optional[str] = None
     file_data: Dict[str, Any] = {}
+    profile_name: Optional[str] = None
     if config_file is not None:
-        file_path, file_data = _read_config_file(config_file)
+        file_path, profile_name, file_data = read_profile(config_file, profile, env)
+    elif profile is not None:
+        raise ViConfigurationError(
+            "profile=%r needs a config_file to read it from" % (profile,),
+            error_code=ViErrorCode.INVALID_PARAMETER,
+        )
     raw_secret = _pick("secret_key", secret_key, env, ENV_SECRET_KEY, file_data)
     secret = _check_secret(raw_secret) if (require_secret or raw_secret is not None) else None
     org = _check_org(_pick("organization_id", organization_id, env, ENV_ORGANIZATION_ID, file_data))
@@ -447,4 +633,5 @@ def resolve_config(
         user_agent=user_agent,
         verify=verify,
         cert=cert,
+        profile=profile_name,
     )
