@@ -3,6 +3,7 @@
 import logging
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,21 @@ from vi.testing import LocalViServer
 # The interop suite drives the official client from its own virtualenv; only `tox -e interop`
 # (which sets VI_INTEROP=1) collects it.
 collect_ignore = [] if os.environ.get("VI_INTEROP") else ["interop"]
+
+TESTS = Path(__file__).resolve().parent
+#: one marker per top-level folder, so that ``pytest -m unit`` (seconds) or ``-m "not property"``
+#: selects by kind without every module repeating it
+KINDS = ("unit", "integration", "property", "docs", "interop")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        try:
+            kind = Path(str(item.fspath)).resolve().relative_to(TESTS).parts[0]
+        except ValueError:
+            continue
+        if kind in KINDS:
+            item.add_marker(getattr(pytest.mark, kind))
 
 
 AUDIT = bool(os.environ.get("VI_SECRET_AUDIT"))

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
 
 import pytest
-from interop_support import Wire
 
+from tests.interop.interop_support import Wire
 from vi.testing import LocalViServer
 
 OFFICIAL_PACKAGE = "vi-sdk"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from interop_support import expect_error, expect_ok, requests_for, short
+
+from tests.interop.interop_support import expect_error, expect_ok, requests_for, short
 
 
 def _pick(server):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from interop_support import expect_error, expect_ok, requests_for, short
+
+from tests.interop.interop_support import expect_error, expect_ok, requests_for, short
 
 
 def _dataset_ids(server, limit=1000):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from interop_support import expect_ok
+from tests.interop.interop_support import expect_ok
 
 
 def test_official_client_is_the_pypi_package(official, official_python, server):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from interop_support import expect_error, expect_ok, requests_for
+from tests.interop.interop_support import expect_error, expect_ok, requests_for
 
 
 def _run_ids(server):

@@ -73,7 +73,7 @@ class StrictNumber(fields.Float):
 
 
 # The fast loader (vi/_fastload.py) checks these by exact type; the property tests in
-# tests/test_fastload.py hold each registration to the field's own _deserialize.
+# tests/property/test_fastload.py hold each registration to the field's own _deserialize.
 register_scalar(StrictInt, (int,))
 register_scalar(StrictBool, (bool,))
 register_scalar(StrictNumber, (int, float))

@@ -12,6 +12,7 @@ import time
 import pytest
 import requests
 
+from tests.helpers import REPO_ROOT
 from vi.testing import InProcessAdapter, LocalViServer
 
 
@@ -216,7 +217,7 @@ def test_adapter_response_is_a_real_streaming_response():
 
 def test_module_entry_point_prints_connection_settings():
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    root = str(REPO_ROOT)
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -13,7 +13,6 @@ of the wrong JSON type, a wrong ``kind``) and checks:
 import importlib
 import json
 import pkgutil
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError, fields, missing
 
 import vi.resources
+from tests.helpers import REPO_ROOT
 from vi._fastload import _SCALARS, Bail, fast_loader
 from vi.errors import ViResponseError
 from vi.models import ModelSchema, decode, decode_many
@@ -214,7 +214,7 @@ def test_every_resource_schema_compiles():
 
 def test_lists_fall_back_as_a_whole_with_the_item_path():
     schema = SCHEMAS["DatasetSchema"]
-    good = json.loads((Path(__file__).parent / "resources" / "data" / "datasets-get.json").read_text())
+    good = json.loads((REPO_ROOT / "tests" / "helpers" / "data" / "datasets-get.json").read_text())
     assert decode_many(schema, [good, good], "Dataset") == [schema.load(good)] * 2
     bad = dict(good, createDate=1.5)
     with pytest.raises(ViResponseError, match=r"items\[1\]\.createDate"):

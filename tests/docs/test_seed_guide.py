@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import vi
+from tests.helpers import REPO_ROOT
 from vi.pagination import Page
 from vi.testing import LocalViServer
 
@@ -31,7 +32,7 @@ SAMPLES = re.findall(r"```python\n(.*?)```", GUIDE.read_text(encoding="utf-8"), 
 
 
 def test_the_guide_copy_is_verbatim():
-    shared = Path(__file__).resolve().parents[2] / "shared" / "seed" / "resource-management.md"
+    shared = REPO_ROOT.parent / "shared" / "seed" / "resource-management.md"
     if not shared.exists():
         pytest.skip("the shared seed folder is not beside this checkout")
     assert shared.read_text(encoding="utf-8") == GUIDE.read_text(encoding="utf-8")

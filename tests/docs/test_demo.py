@@ -1,11 +1,12 @@
 """The README's main job stays runnable: the demo ETL against an embedded local server."""
 
 import importlib.util
-from pathlib import Path
+
+from tests.helpers import REPO_ROOT
 
 
 def load_demo():
-    path = Path(__file__).resolve().parents[1] / "examples" / "etl_demo.py"
+    path = REPO_ROOT / "examples" / "etl_demo.py"
     spec = importlib.util.spec_from_file_location("etl_demo", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

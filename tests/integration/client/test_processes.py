@@ -8,10 +8,10 @@ import sys
 import time
 
 import pytest
-import spawn_worker
-from bursts import burst
 
 import vi
+from tests.helpers import spawn_worker
+from tests.helpers.bursts import burst
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

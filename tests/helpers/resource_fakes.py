@@ -43,3 +43,32 @@ class FakeRequester:
 
     def params(self, index: int = -1) -> Dict[str, Any]:
         return dict(self.calls[index][2] or [])
+
+
+WS = "/workspaces/" + ORG
+DS = WS + "/datasets/" + ORG + "_dsx9k2m7"
+SRC = DS + "/assetSources/managed/datature/default"
+EMPTY = {"items": []}
+D = {"a": 1}
+EX = load_example
+
+
+def case(name: str, resource: Any, call: Any, responses: Any, calls: Any, returns: Any = None) -> Any:
+    """One endpoint case: the resource class, the call, canned answers, expected wire calls."""
+    import pytest
+
+    return pytest.param(resource, call, responses, calls, returns, id=name)
+
+
+def check_endpoint(resource: Any, call: Any, responses: Any, calls: Any, returns: Any) -> None:
+    """Run ``call`` on ``resource`` over a recording requester; compare the wire calls and result."""
+    fake = FakeRequester(*responses)
+    instance = resource(fake)
+    instance._sleep = lambda seconds: None
+    result = call(instance)
+    assert fake.calls == calls
+    assert fake.responses == []
+    if isinstance(returns, type):
+        assert isinstance(result, returns)
+    elif returns is not None:
+        assert result == returns

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-from vi_resource_fakes import ORG, FakeRequester, load_example
 
+from tests.helpers.resource_fakes import ORG, FakeRequester, load_example
 from vi.errors import ViInvalidParameterError, ViOperationError, ViTimeoutError
 from vi.resources import Annotations, Assets, Datasets
 from vi.waiters import (

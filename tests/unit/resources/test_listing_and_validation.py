@@ -7,8 +7,8 @@ import copy
 import pickle
 
 import pytest
-from vi_resource_fakes import ORG, FakeRequester, load_example
 
+from tests.helpers.resource_fakes import ORG, FakeRequester, load_example
 from vi.errors import ViInvalidParameterError, ViResponseError, ViValidationError
 from vi.models import decode
 from vi.resources import (

@@ -9,11 +9,12 @@ import contextlib
 import io
 import re
 import textwrap
-from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+from tests.helpers import REPO_ROOT
+
+DOCS = REPO_ROOT / "docs"
 
 
 def code_blocks(path):

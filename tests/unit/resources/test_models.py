@@ -6,8 +6,8 @@ import copy
 import pickle
 
 import pytest
-from vi_resource_fakes import ORG, load_example
 
+from tests.helpers.resource_fakes import ORG, load_example
 from vi.errors import ViResponseError
 from vi.models import decode, decode_many
 from vi.resources import (

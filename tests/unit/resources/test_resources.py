@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from vi_resource_fakes import ORG, FakeRequester, load_example
 
+from tests.helpers.resource_fakes import ORG, FakeRequester, load_example
 from vi.errors import PaginationError, ViInvalidParameterError, ViResponseError, ViValidationError
 from vi.resources import (
     Annotation,

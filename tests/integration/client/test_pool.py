@@ -6,10 +6,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from bursts import burst
 from requests.adapters import BaseAdapter
 
 import vi
+from tests.helpers.bursts import burst
 
 
 def test_32_threads_share_32_connections_without_pool_full_warnings(server, make_client, caplog):
