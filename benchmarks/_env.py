@@ -110,17 +110,29 @@ def _usable(python: Path, check: str) -> bool:
         return False
 
 
-def our_requirements() -> List[str]:
-    """``install_requires`` of setup.cfg, so the bench venv matches what the package asks for."""
+def _requirement_lines(section: str, key: str) -> List[str]:
     parser = configparser.ConfigParser()
     parser.read(REPO / "setup.cfg")
-    raw = parser.get("options", "install_requires", fallback="")
+    raw = parser.get(section, key, fallback="")
     return [line.strip() for line in raw.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
-def ensure_bench_venv() -> Path:
-    venv = CACHE / ("venv-bench-py%d%d" % sys.version_info[:2])
+def our_requirements() -> List[str]:
+    """``install_requires`` of setup.cfg, so the bench venv matches what the package asks for."""
+    return _requirement_lines("options", "install_requires")
+
+
+#: The optional speed-up extra (``pip install vi-requests[fast]``), measured in its own venv.
+SPEED_EXTRA = "fast"
+
+
+def ensure_bench_venv(extra: Optional[str] = None) -> Path:
+    """The bench venv: core dependencies only, or (``extra``) plus that extra's packages."""
+    tag = "-" + extra if extra else ""
+    venv = CACHE / ("venv-bench%s-py%d%d" % (tag, sys.version_info[:2][0], sys.version_info[:2][1]))
     reqs = our_requirements() + BENCH_EXTRAS
+    if extra:
+        reqs += _requirement_lines("options.extras_require", extra)
     marker = venv / ".complete"
     want = json.dumps(reqs)
     if (

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import _env
+import _workflows
 
 MiB = 1024.0 * 1024.0
 
@@ -127,6 +128,46 @@ def summarise(raw: Dict[str, Any], info: Dict[str, Any]) -> Dict[str, Any]:
         checks.append(
             {
                 "what": "scenario 2: every decoder saw the same items",
+                "ok": len(r["decoded"]) == 1,
+                "detail": r["decoded"],
+            }
+        )
+
+    if "page" in raw:
+        r = raw["page"]
+        spc = {c: [x["seconds_per_call"] for x in r["rounds"][c]] for c in r["clients"]}
+        s = {"unit": "us/page", "clients": {}, "fast_packages": r.get("fast_packages")}
+        for c in r["clients"]:
+            s["clients"][c] = {
+                "rounds_us": [v * 1e6 for v in spc[c]],
+                "median_us": _median(spc[c]) * 1e6,
+                "vs_requests": _paired(spc["requests"], spc[c], lambda q, x: x / q),
+                "vs_official": _paired(spc["official"], spc[c], lambda o, x: x / o),
+            }
+        scen["page"] = s
+        targets.append(
+            _target(
+                "7a",
+                "list a 100-asset page (nginx), core dependencies: time vs requests.get + json.loads",
+                s["clients"]["ours"]["vs_requests"],
+                1.3,
+                False,
+                "x",
+            )
+        )
+        targets.append(
+            _target(
+                "7b",
+                "list a 100-asset page with the [%s] extra: time vs official" % _env.SPEED_EXTRA,
+                s["clients"]["ours-fast"]["vs_official"],
+                1.0,
+                False,
+                "x",
+            )
+        )
+        checks.append(
+            {
+                "what": "scenario 7: every client listed the same page",
                 "ok": len(r["decoded"]) == 1,
                 "detail": r["decoded"],
             }
@@ -264,6 +305,8 @@ def summarise(raw: Dict[str, Any], info: Dict[str, Any]) -> Dict[str, Any]:
                 "x",
             )
         )
+    if "workflows" in raw:
+        scen["workflows"] = _workflows.summarise(raw["workflows"], targets, checks, _target)
     return out
 
 
@@ -330,6 +373,24 @@ def table(results: Dict[str, Any]) -> str:
         for c, v in s["clients"].items():
             row(names.get(c, LABELS.get(c, c)), "%.0f" % v["median_us"], _fmt_ratio(v["vs_json"]))
         add("")
+    if "page" in sc:
+        s = sc["page"]
+        add("7. list one 100-asset page (request + decode), one thread, nginx on 127.0.0.1")
+        row("", "us/page", "vs requests", "vs vi-sdk")
+        names = {
+            "ours": "vi, core dependencies",
+            "ours-fast": "vi with [%s] (%s)" % (_env.SPEED_EXTRA, ", ".join(s.get("fast_packages") or [])),
+            "official": "vi-sdk (official, file logging off)",
+            "requests": "requests.Session.get + json.loads",
+        }
+        for c, v in s["clients"].items():
+            row(
+                names.get(c, c),
+                "%.0f" % v["median_us"],
+                _fmt_ratio(v["vs_requests"]),
+                _fmt_ratio(v["vs_official"]),
+            )
+        add("")
     if "threads" in sc:
         s = sc["threads"]
         add(
@@ -380,6 +441,8 @@ def table(results: Dict[str, Any]) -> str:
                 + ", ".join("%s %d" % (m["module"], m["cumulative_us"]) for m in it["top_cumulative"][:6])
             )
         add("")
+    if "workflows" in sc:
+        _workflows.table(sc["workflows"], add)
     add("Targets")
     for t in results["targets"]:
         verdict = "MET " if t["met"] else "MISS"
@@ -400,10 +463,16 @@ def table(results: Dict[str, Any]) -> str:
 # -- plot and docs --------------------------------------------------------------------------------
 
 
-def plot(python: Path, results_json: Path, png: Path) -> None:
+def plot(python: Path, results_json: Path, png: Path, workflows_png: Path) -> None:
     png.parent.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        [str(python), str(_env.HERE / "workers" / "plot.py"), str(results_json), str(png)],
+        [
+            str(python),
+            str(_env.HERE / "workers" / "plot.py"),
+            str(results_json),
+            str(png),
+            str(workflows_png),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -459,7 +528,11 @@ def results_rst(results: Dict[str, Any], text: str) -> str:
             "\n".join(("   " + line) if line else "" for line in text.splitlines()),
             "",
             ".. image:: _static/benchmarks.png",
-            "   :alt: bar charts of the five scenarios",
+            "   :alt: bar charts of the scenarios 1 to 5 and 7",
+            "   :width: 100%",
+            "",
+            ".. image:: _static/workflows.png",
+            "   :alt: seconds per ETL workflow for vi and vi-sdk, with the latency-bound ideal as a line",
             "   :width: 100%",
             "",
             END,

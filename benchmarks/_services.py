@@ -140,16 +140,19 @@ class PyServer:
                 pass
 
 
-def run_worker(python: Path, spec: Dict[str, Any], *, official: bool, timeout: float) -> Dict[str, Any]:
-    """One measurement in a fresh process (see ``workers/worker.py``)."""
+def run_worker(
+    python: Path, spec: Dict[str, Any], *, official: bool, timeout: float, script: Optional[Path] = None
+) -> Dict[str, Any]:
+    """One measurement in a fresh process (``workers/worker.py``, or ``script``)."""
+    script = script or _env.WORKER
     spec = dict(spec, repo=str(_env.REPO))
     home = scratch_dir() / ("home-official" if official else "home-ours")
     home.mkdir(parents=True, exist_ok=True)
     if official:
-        cmd = [str(python), "-I", str(_env.WORKER), json.dumps(spec)]
+        cmd = [str(python), "-I", str(script), json.dumps(spec)]
         env = _env.clean_env(HOME=str(home))
     else:
-        cmd = [str(python), str(_env.WORKER), json.dumps(spec)]
+        cmd = [str(python), str(script), json.dumps(spec)]
         env = _env.clean_env(HOME=str(home), PYTHONPATH=str(_env.REPO))
     try:
         done = subprocess.run(
@@ -163,7 +166,8 @@ def run_worker(python: Path, spec: Dict[str, Any], *, official: bool, timeout: f
         )
     except subprocess.TimeoutExpired:
         raise RuntimeError(
-            "worker timed out after %ss: %s %s" % (timeout, spec["scenario"], spec["client"])
+            "worker timed out after %ss: %s %s"
+            % (timeout, spec.get("scenario") or spec.get("workflow"), spec["client"])
         ) from None
     for line in reversed(done.stdout.splitlines()):
         if line.startswith("RESULT "):
@@ -172,7 +176,13 @@ def run_worker(python: Path, spec: Dict[str, Any], *, official: bool, timeout: f
             return result
     raise RuntimeError(
         "worker failed (exit %s): %s %s\n--- stdout\n%s\n--- stderr\n%s"
-        % (done.returncode, spec["scenario"], spec["client"], done.stdout[-3000:], done.stderr[-3000:])
+        % (
+            done.returncode,
+            spec.get("scenario") or spec.get("workflow"),
+            spec["client"],
+            done.stdout[-3000:],
+            done.stderr[-3000:],
+        )
     )
 
 

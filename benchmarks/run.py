@@ -35,8 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _env  # noqa: E402
 import _report  # noqa: E402
 from _services import Nginx, PyServer, clear_scratch, run_worker, scratch_dir, time_command  # noqa: E402
+from _workflows import WORKFLOWS, Workflows  # noqa: E402
 
-SCENARIOS = ("get", "decode", "threads", "memory", "import")
+SCENARIOS = ("get", "decode", "page", "threads", "memory", "import") + WORKFLOWS
+ALIASES = {"workflows": WORKFLOWS}
 OFFICIAL = ("official", "official-quiet")
 
 
@@ -46,12 +48,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument(
         "--only",
         default=",".join(SCENARIOS),
-        help="comma-separated scenarios to run: %s (default: all)" % ",".join(SCENARIOS),
+        help="comma-separated scenarios to run: %s; workflows = the last five (default: all)"
+        % ",".join(SCENARIOS),
     )
     p.add_argument("--rounds", type=int, help="rounds per scenario (default 5, quick 3)")
     p.add_argument("--get-calls", type=int, help="calls per timed batch in scenario 1 (default 1000)")
     p.add_argument("--get-batches", type=int, help="timed batches per process in scenario 1 (default 3)")
     p.add_argument("--decode-seconds", type=float, help="length of one timed decode batch (default 0.2)")
+    p.add_argument("--page-calls", type=int, help="list calls per timed batch in scenario 7 (default 300)")
     p.add_argument("--threads", type=int, default=32, help="threads in scenario 3 (default 32)")
     p.add_argument("--thread-requests", type=int, help="requests per round in scenario 3 (default 2000)")
     p.add_argument(
@@ -60,6 +64,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--memory-assets", type=int, help="longest walk in scenario 4 (default 100000)")
     p.add_argument("--page-size", type=int, default=1000, help="page size in scenario 4 (default 1000)")
     p.add_argument("--import-runs", type=int, help="fresh processes per client in scenario 5 (default 20)")
+    p.add_argument("--wf-rounds", type=int, help="rounds of the workflows (default 3, quick 1)")
+    p.add_argument("--wf-latency", type=float, default=0.02, help="workflow server latency (default 0.02 s)")
+    p.add_argument(
+        "--wf-delay", type=float, default=1.0, help="workflow server operation delay (default 1.0 s)"
+    )
+    p.add_argument("--wf-files", type=int, help="files uploaded, downloaded, exported (default 1000)")
+    p.add_argument("--wf-walk", type=int, help="assets walked in workflow (a) (default 10000)")
+    p.add_argument("--wf-per-thread", type=int, help="assets per dataset in workflow (e) (default 1500)")
     p.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.rst or the plot")
     p.add_argument(
         "--docs", action="store_true", help="rewrite them even after --quick (default: full runs only)"
@@ -71,15 +83,23 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         "rounds": 3 if quick else 5,
         "get_calls": 300 if quick else 1000,
         "get_batches": 2 if quick else 3,
+        "page_calls": 100 if quick else 300,
         "decode_seconds": 0.05 if quick else 0.2,
         "thread_requests": 640 if quick else 2000,
         "memory_assets": 20000 if quick else 100000,
         "import_runs": 6 if quick else 20,
+        "wf_rounds": 1 if quick else 3,
+        "wf_files": 200 if quick else 1000,
+        "wf_walk": 10000,
+        "wf_per_thread": 300 if quick else 1500,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
-    args.only = [s.strip() for s in args.only.split(",") if s.strip()]
+    only: List[str] = []
+    for name in (s.strip() for s in args.only.split(",")):
+        only.extend(ALIASES.get(name, (name,) if name else ()))
+    args.only = only
     unknown = sorted(set(args.only) - set(SCENARIOS))
     if unknown:
         p.error("unknown scenario(s): %s" % ", ".join(unknown))
@@ -104,14 +124,23 @@ class Harness:
         self.stack = stack
         self.bench_python = _env.ensure_bench_venv()
         self.official_python = _env.ensure_official_venv()
+        self._fast_python: Optional[Path] = None
         self._nginx: Optional[Nginx] = None
 
     def python_for(self, client: str) -> Path:
+        if client == "ours-fast":
+            if self._fast_python is None:
+                self._fast_python = _env.ensure_bench_venv(_env.SPEED_EXTRA)
+            return self._fast_python
         return self.official_python if client in OFFICIAL else self.bench_python
 
-    def worker(self, spec: Dict[str, Any], timeout: float = 300.0) -> Dict[str, Any]:
+    def worker(
+        self, spec: Dict[str, Any], timeout: float = 300.0, script: Optional[Path] = None
+    ) -> Dict[str, Any]:
         client = spec["client"]
-        return run_worker(self.python_for(client), spec, official=client in OFFICIAL, timeout=timeout)
+        return run_worker(
+            self.python_for(client), spec, official=client in OFFICIAL, timeout=timeout, script=script
+        )
 
     def interleave(
         self,
@@ -192,6 +221,31 @@ class Harness:
                 for x in runs
             }
         )
+        return out
+
+    # -- scenario 7: list-page cost -------------------------------------------------------------
+
+    def scenario_page(self) -> Dict[str, Any]:
+        """One 100-asset page listed and decoded, per call: the HTTP round trip to nginx included."""
+        a = self.args
+        clients = ["ours", "ours-fast", "official", "requests"]
+        base = self.target(
+            self.nginx().url,
+            scenario="page",
+            warmup=max(20, a.page_calls // 5),
+            calls=a.page_calls,
+            batches=a.get_batches,
+            max_seconds=60,
+        )
+        out = self.interleave("page", clients, lambda c: dict(base, client=c), timeout=120)
+        out["decoded"] = sorted(
+            {
+                "%s items, first %s" % (x["items"], x["first_id"])
+                for runs in out["rounds"].values()
+                for x in runs
+            }
+        )
+        out["fast_packages"] = sorted({x.get("json_backend", "?") for x in out["rounds"]["ours-fast"]})
         return out
 
     # -- scenario 3 ------------------------------------------------------------------------------
@@ -384,16 +438,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         steps: Dict[str, Callable[[], Dict[str, Any]]] = {
             "get": harness.scenario_get,
             "decode": harness.scenario_decode,
+            "page": harness.scenario_page,
             "threads": harness.scenario_threads,
             "memory": harness.scenario_memory,
             "import": harness.scenario_import,
         }
         try:
             for name in SCENARIOS:
-                if name in args.only:
+                if name in args.only and name in steps:
                     t0 = time.perf_counter()
                     raw[name] = steps[name]()
                     raw[name]["wall_seconds"] = time.perf_counter() - t0
+            chosen = [w for w in WORKFLOWS if w in args.only]
+            if chosen:
+                t0 = time.perf_counter()
+                raw["workflows"] = Workflows(harness, chosen).run()
+                raw["workflows"]["wall_seconds"] = time.perf_counter() - t0
         except KeyboardInterrupt:
             _env.log("interrupted: stopping servers")
             return 130
@@ -409,7 +469,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.docs or not (args.no_docs or args.quick):
         png = _env.REPO / "docs" / "_static" / "benchmarks.png"
         try:
-            _report.plot(harness.bench_python, out, png)
+            _report.plot(harness.bench_python, out, png, png.with_name("workflows.png"))
             _env.log("wrote %s" % png)
         except RuntimeError as exc:
             _env.log("plot failed: %s" % exc)

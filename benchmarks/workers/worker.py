@@ -136,6 +136,94 @@ def scenario_get():
     RESULT.update(seconds_per_call=statistics.median(per_call), batches=per_call, name=name)
 
 
+# -- scenario 7: one 100-asset list page, request + decode -------------------------------------------
+
+
+def make_list():
+    """A zero-argument callable listing the 100-asset page the way `CLIENT` does it: (n, first id)."""
+    endpoint, org, dsid = SPEC["endpoint"], SPEC["org"], SPEC["dsid"]
+    if CLIENT in ("ours", "ours-fast"):
+        vi = import_ours()
+        client = vi.Client(secret_key=SPEC["secret"], organization_id=org, endpoint=endpoint)
+        RESULT["json_backend"] = _json_backend()
+
+        def call():
+            page = client.assets.list(dsid, page_size=100)
+            return len(page.items), page.items[0].asset_id
+
+        return call, client.close
+    if CLIENT == "official":
+        vi = import_official()
+        from vi.api.types import PaginationParams
+        from vi.logging import LoggingConfig, LogLevel
+
+        client = vi.Client(
+            secret_key=SPEC["secret"],
+            organization_id=org,
+            endpoint=endpoint,
+            logging_config=LoggingConfig(level=LogLevel.WARNING, enable_file=False),
+        )
+        params = PaginationParams(page_size=100)
+
+        def call():
+            page = client.assets.list(dsid, pagination=params)
+            return len(page.items), page.items[0].asset_id
+
+        return call, getattr(client, "close", None) or (lambda: None)
+    if CLIENT == "requests":
+        import requests
+
+        session = requests.Session()
+        session.headers.update(headers())
+        url = "%s/workspaces/%s/datasets/%s_%s/assets" % (endpoint, org, org, dsid)
+        get = session.get
+
+        def call():
+            items = json.loads(get(url, params={"s": "100"}, timeout=30).content)["items"]
+            return len(items), items[0]["assetId"]
+
+        return call, session.close
+    raise SystemExit("unknown client for the list page: " + CLIENT)
+
+
+def _json_backend():
+    """Which optional speed-up packages the package found (the extra's venv has them)."""
+    found = []
+    for name in ("orjson", "msgspec"):
+        try:
+            __import__(name)
+            found.append(name)
+        except ImportError:
+            pass
+    return "+".join(found) or "json"
+
+
+def scenario_page():
+    call, close = make_list()
+    budget = perf() + SPEC.get("max_seconds", 60)
+    result = None
+    for _ in range(SPEC["warmup"]):
+        result = call()
+    per_call = []
+    profiler = start_profiler()
+    for _ in range(SPEC["batches"]):
+        start = perf()
+        done = 0
+        for _ in range(SPEC["calls"]):
+            result = call()
+            done += 1
+            if done % 20 == 0 and perf() > budget:
+                break
+        per_call.append((perf() - start) / done)
+        if perf() > budget:
+            break
+    stop_profiler(profiler)
+    close()
+    RESULT.update(
+        seconds_per_call=statistics.median(per_call), batches=per_call, items=result[0], first_id=result[1]
+    )
+
+
 # -- scenario 2: decoding one 100-asset page ------------------------------------------------------
 
 
@@ -406,6 +494,7 @@ def main():
     run = {
         "get": scenario_get,
         "decode": scenario_decode,
+        "page": scenario_page,
         "threads": scenario_threads,
         "memory": scenario_memory,
     }[SPEC["scenario"]]
