@@ -36,13 +36,14 @@ from typing import Any, Dict, Optional
 
 from .adapter import InProcessAdapter
 from .app import ViApp
+from .clock import Clock, ManualClock, SystemClock
 from .faults import FaultInjector
 from .operations import Operations
 from .server import ThreadedWSGIServer
 from .stats import Stats
 from .store import Store
 
-__all__ = ["InProcessAdapter", "LocalViServer", "generate_secret_key"]
+__all__ = ["InProcessAdapter", "LocalViServer", "ManualClock", "generate_secret_key"]
 
 _KEY_ALPHABET = string.ascii_letters + string.digits
 
@@ -68,12 +69,14 @@ class LocalViServer:
         annotations_per_asset: int = 2,
         runs: int = 3,
         operation_delay: float = 0.2,
+        clock: Optional[Clock] = None,
     ) -> None:
         self.host = host
         self.port = port
+        self.clock: Clock = clock if clock is not None else SystemClock()
         self.stats = Stats()
-        self.operations = Operations(operation_delay)
-        self.store = Store(self.stats, self.operations)
+        self.operations = Operations(operation_delay, self.clock)
+        self.store = Store(self.stats, self.operations, self.clock)
         self.faults = FaultInjector()
         self.app = ViApp(self.store, self.faults, self.stats)
         self._seed_options: Dict[str, int] = {

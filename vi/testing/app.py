@@ -8,27 +8,27 @@ with bad credentials.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import secrets
-import time
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
-from urllib.parse import parse_qs, quote, unquote, urlencode
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from urllib.parse import parse_qs, quote, unquote
 
 from requests.structures import CaseInsensitiveDict
 
+from .clock import Clock
 from .errors import BadRequest, Conflict, NotFound
 from .faults import Fault, FaultInjector
+from .handlers_base import STORAGE_PREFIX, HandlerBase
 from .handlers_data import DATA_ROUTES, DataHandlers
 from .handlers_peripheral import PERIPHERAL_ROUTES, PeripheralHandlers
 from .handlers_training import TRAINING_ROUTES, TrainingHandlers
-from .pagination import InvalidPageRequest, Page, PageTokens, parse_page_size
+from .pagination import InvalidPageRequest
+from .signing import UrlSigner
 from .stats import RequestRecord, Stats
-from .storage import StorageHandlers, StreamBody
+from .storage import CORRUPT_KEY, IGNORE_RANGE_KEY, StorageObject, StorageRoutes, StreamBody
 from .store import Store
 from .validation import BodyError, dataset_create, dataset_update, organization_update
 
@@ -36,9 +36,6 @@ __all__ = ["TRUNCATE_KEY", "DropConnection", "HTTPError", "ViApp"]
 
 #: environ key a server checks after the app returns: send the headers but only half the body.
 TRUNCATE_KEY = "vi.testing.truncate"
-#: environ keys the storage routes read: answer a ranged read with 200 + everything; flip bytes.
-IGNORE_RANGE_KEY = "vi.testing.ignore_range"
-CORRUPT_KEY = "vi.testing.corrupt"
 
 JSON = Dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -124,8 +121,6 @@ _CORE_ROUTES: List[Tuple[Tuple[str, ...], Dict[str, str]]] = [
 ]
 
 _ROUTES = _CORE_ROUTES + DATA_ROUTES + TRAINING_ROUTES + PERIPHERAL_ROUTES
-
-STORAGE_PREFIX = "_storage"
 
 
 def _match(template: Tuple[str, ...], segments: List[str]) -> Optional[Dict[str, str]]:
@@ -219,7 +214,7 @@ def _parse_query(raw: str) -> Dict[str, str]:
     return query
 
 
-class ViApp(DataHandlers, TrainingHandlers, PeripheralHandlers, StorageHandlers):
+class ViApp(DataHandlers, TrainingHandlers, PeripheralHandlers, HandlerBase):
     """WSGI callable; all state lives in `store`, so several apps (or servers) can share one."""
 
     def __init__(
@@ -230,13 +225,13 @@ class ViApp(DataHandlers, TrainingHandlers, PeripheralHandlers, StorageHandlers)
         *,
         storage_secret: Optional[bytes] = None,
         url_ttl_seconds: int = 3600,
+        clock: Optional[Clock] = None,
     ) -> None:
-        self.store = store
+        clock = clock if clock is not None else store.clock
+        super().__init__(store, UrlSigner(storage_secret or os.urandom(32), url_ttl_seconds, clock))
         self.faults = faults if faults is not None else FaultInjector()
         self.stats = stats if stats is not None else Stats()
-        self.tokens = PageTokens()
-        self.url_ttl_seconds = url_ttl_seconds
-        self._storage_secret = storage_secret or os.urandom(32)
+        self.storage = StorageRoutes(store, self.signer)
 
     def __repr__(self) -> str:
         return f"ViApp(store={self.store!r})"
@@ -349,71 +344,22 @@ class ViApp(DataHandlers, TrainingHandlers, PeripheralHandlers, StorageHandlers)
             raise HTTPError(403, f"Secret key is not authorized for workspace {header_org}")
         return org_id
 
-    # -- helpers --------------------------------------------------------------------------------
+    # -- storage ----------------------------------------------------------------------------------
 
-    def _paged(self, request: Request, fetch: Callable[[int, int], Page]) -> Tuple[int, JSON]:
-        size = parse_page_size(request.query.get("s"))
-        listing = "/".join(request.segments)
-        token = request.query.get("p")
-        if token:
-            nonce, after_seq = self.tokens.decode(listing, token)
-        else:
-            nonce, after_seq = self.tokens.new_walk(), 0
-        page = fetch(after_seq, size)
-        next_page = self.tokens.encode(listing, nonce, page.last_seq) if page.has_more else None
-        return 200, {"items": page.items, "nextPage": next_page, "prevPage": None}
-
-    def _wants_contents(self, request: Request) -> bool:
-        return request.query.get("contents", "").lower() in ("y", "yes", "true", "1")
-
-    def _with_contents(self, request: Request, asset: JSON) -> JSON:
-        expiry = int(time.time() * 1000) + self.url_ttl_seconds * 1000
-        short_id = asset["datasetId"].rsplit("_", 1)[-1]
-        contents = {}
-        for kind, name in (("asset", asset["filename"]), ("thumbnail", "thumbnail.webp")):
-            path = "/{}/{}/{}/{}/{}".format(
-                STORAGE_PREFIX,
-                quote(asset["workspaceId"]),
-                quote(short_id),
-                quote(asset["assetId"]),
-                quote(name, safe=""),  # a "/" or ".." in a file name stays one segment
-            )
-            contents[kind] = {
-                "url": self.sign_storage_url(request.base_url, path, expiry),
-                "expiry": expiry,
-                "method": None,
-                "headers": None,
-            }
-        asset["contents"] = contents
-        return asset
-
-    def _signer(self, request: Request) -> Callable[[str], Tuple[str, int]]:
-        """`sign(path) -> (url, expiry_ms)` for the host this request came to."""
-
-        def sign(path: str) -> Tuple[str, int]:
-            expiry = int(time.time() * 1000) + self.url_ttl_seconds * 1000
-            return self.sign_storage_url(request.base_url, path, expiry), expiry
-
-        return sign
-
-    def _render_asset(self, request: Request) -> Callable[[JSON], JSON]:
-        """Adds `contents` (signed URLs) to an Asset document when the query asks (`contents=y`)."""
-        if self._wants_contents(request):
-            return lambda asset: self._with_contents(request, asset)
-        return lambda asset: asset
+    def publish_blob(
+        self,
+        base_url: str,
+        name: str,
+        source: Union[bytes, str, "os.PathLike[str]", StorageObject],
+        *,
+        ttl_seconds: float = 3600.0,
+    ) -> str:
+        """Serve `source` at a signed URL (see `StorageRoutes.publish_blob`)."""
+        return self.storage.publish_blob(base_url, name, source, ttl_seconds=ttl_seconds)
 
     def sign_storage_url(self, base_url: str, path: str, expiry_ms: int) -> str:
         """Pre-signed URL: an HMAC over path and expiry, so a storage route can reject forgeries."""
-        query = urlencode(
-            {"X-Vi-Expires": str(expiry_ms), "X-Vi-Signature": self.storage_signature(path, expiry_ms)}
-        )
-        return f"{base_url}{path}?{query}"
-
-    def storage_signature(self, path: str, expiry_ms: int) -> str:
-        """Over the *decoded* path, so clients that re-encode a URL differently still verify."""
-        canonical = "/".join(unquote(segment) for segment in path.split("/"))
-        message = f"{canonical}\n{expiry_ms}".encode()
-        return hmac.new(self._storage_secret, message, hashlib.sha256).hexdigest()
+        return self.signer.url(base_url, path, expiry_ms)
 
     # -- organizations ----------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ from typing import Any, Dict, List, Tuple
 
 from . import bodies
 from .filters import AssetQuery
-from .store_data import SORT_KEYS
+from .handlers_base import HandlerBase
+from .store_assets import SORT_KEYS
 from .validation import BodyError
 
 __all__ = ["DATA_ROUTES", "DataHandlers"]
@@ -68,19 +69,7 @@ def _part_number(raw: str) -> int:
     return number
 
 
-class DataHandlers:
-    store: Any
-
-    # provided by ViApp
-    def _paged(self, request: Any, fetch: Any) -> Result:  # pragma: no cover
-        raise NotImplementedError
-
-    def _signer(self, request: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
-    def _render_asset(self, request: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
+class DataHandlers(HandlerBase):
     # -- organization extras ----------------------------------------------------------------------
 
     def list_org_collaborators(self, request: Any, org_id: str, org: str) -> Result:

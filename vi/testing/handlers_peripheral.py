@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Tuple
 
 from . import bodies
 from .filters import AssetQuery
+from .handlers_base import HandlerBase
 from .validation import BodyError
 
 __all__ = ["PERIPHERAL_ROUTES", "PeripheralHandlers"]
@@ -50,15 +51,7 @@ PERIPHERAL_ROUTES: List[Tuple[Tuple[str, ...], Dict[str, str]]] = [
 ]
 
 
-class PeripheralHandlers:
-    store: Any
-
-    def _paged(self, request: Any, fetch: Any) -> Result:  # pragma: no cover - provided by ViApp
-        raise NotImplementedError
-
-    def _render_asset(self, request: Any) -> Any:  # pragma: no cover - provided by ViApp
-        raise NotImplementedError
-
+class PeripheralHandlers(HandlerBase):
     # -- plans ------------------------------------------------------------------------------------------
 
     def list_plans(self, request: Any, org_id: str) -> Result:

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Tuple
 
 from . import bodies
 from .filters import parse_bool
+from .handlers_base import HandlerBase
 
 __all__ = ["TRAINING_ROUTES", "TrainingHandlers"]
 
@@ -50,15 +51,7 @@ TRAINING_ROUTES: List[Tuple[Tuple[str, ...], Dict[str, str]]] = [
 ]
 
 
-class TrainingHandlers:
-    store: Any
-
-    def _paged(self, request: Any, fetch: Any) -> Result:  # pragma: no cover - provided by ViApp
-        raise NotImplementedError
-
-    def _signer(self, request: Any) -> Any:  # pragma: no cover - provided by ViApp
-        raise NotImplementedError
-
+class TrainingHandlers(HandlerBase):
     # -- runs ------------------------------------------------------------------------------------------
 
     def put_run(self, request: Any, org_id: str, org: str, run: str) -> Result:

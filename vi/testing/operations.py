@@ -22,12 +22,11 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, ContextManager, Deque, Dict, List, Optional, Tuple
 
-from .records import now_ms
+from .clock import Clock, SystemClock
 
 __all__ = ["KINDS", "Failure", "Operation", "Operations"]
 
@@ -61,6 +60,7 @@ class Operation:
     reason: Optional[str] = None
     message: Optional[str] = None
     generation: int = 1
+    clock: Clock = field(default_factory=SystemClock, repr=False, compare=False)
 
     @property
     def done(self) -> bool:
@@ -70,7 +70,7 @@ class Operation:
         """Complete now: Reached, or FailedReach if a failure was injected. True on success."""
         if self.done:
             return self.state == "reached"
-        self.finished_ms = max(now_ms(), self.created_ms)
+        self.finished_ms = max(self.clock.now_ms(), self.created_ms)
         self.generation += 1
         if self.failure is not None:
             self.state, self.reason, self.message = "failed", self.failure.reason, self.failure.message
@@ -81,7 +81,7 @@ class Operation:
     def fail(self, reason: str, message: Optional[str] = None) -> None:
         if self.done:
             return
-        self.finished_ms = max(now_ms(), self.created_ms)
+        self.finished_ms = max(self.clock.now_ms(), self.created_ms)
         self.generation += 1
         self.state, self.reason, self.message = "failed", reason, message
 
@@ -112,7 +112,7 @@ class _Due:
 class Operations:
     """Delay and failure control for every long-running operation of one store."""
 
-    def __init__(self, delay: float = 0.2) -> None:
+    def __init__(self, delay: float = 0.2, clock: Optional[Clock] = None) -> None:
         if delay < 0:
             raise ValueError("operation delay must be >= 0")
         #: Seconds from creation (or from the triggering event) until an operation completes.
@@ -122,6 +122,7 @@ class Operations:
         self._heap: List[_Due] = []
         self._order = itertools.count()
         self._store_lock: Optional[ContextManager[Any]] = None
+        self.clock: Clock = clock if clock is not None else SystemClock()
 
     def bind(self, store_lock: ContextManager[Any]) -> None:
         """Callbacks mutate the store, so `finish_all` must run them under the store's lock."""
@@ -167,15 +168,15 @@ class Operations:
         with self._config_lock:
             queue = self._failures.get(kind)
             failure = queue.popleft() if queue else None
-        return Operation(kind, now_ms(), failure)
+        return Operation(kind, self.clock.now_ms(), failure, clock=self.clock)
 
     def schedule(self, callback: Callable[[], object], steps: float = 1.0) -> None:
         """Run `callback` once `steps` × `delay` seconds have passed (at the next request)."""
-        due = _Due(time.monotonic() + self.delay * steps, next(self._order), callback)
+        due = _Due(self.clock.monotonic() + self.delay * steps, next(self._order), callback)
         heapq.heappush(self._heap, due)
 
     def run_due(self, force: bool = False) -> None:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         while self._heap and (force or self._heap[0].when <= now):
             item = heapq.heappop(self._heap)
             item.callback()

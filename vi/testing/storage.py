@@ -24,17 +24,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import os
 import re
 import threading
-import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from .errors import Conflict, NotFound
-from .storage_uploads import UploadStorageHandlers
+from .signing import UrlSigner
+from .storage_uploads import upload_storage
 
-__all__ = ["StorageHandlers", "StorageObject", "StreamBody"]
+__all__ = ["CORRUPT_KEY", "IGNORE_RANGE_KEY", "StorageObject", "StorageRoutes", "StreamBody"]
+
+#: environ keys the storage routes read: answer a ranged read with 200 + everything; flip bytes.
+IGNORE_RANGE_KEY = "vi.testing.ignore_range"
+CORRUPT_KEY = "vi.testing.corrupt"
 
 Response = Tuple[int, List[Tuple[str, str]], Any]
 
@@ -142,8 +145,6 @@ def _corrupted(pieces: Iterator[bytes]) -> Iterator[bytes]:
 
 def _serve(request: Any, obj: StorageObject) -> Response:
     """GET/HEAD with single-range support; HEAD bodies are dropped by the server/adapter."""
-    from .app import CORRUPT_KEY, IGNORE_RANGE_KEY
-
     size = obj.size
     digest = obj.md5
     headers = [
@@ -175,14 +176,17 @@ def _serve(request: Any, obj: StorageObject) -> Response:
     return status, headers, StreamBody(end - start, pieces)
 
 
-class StorageHandlers(UploadStorageHandlers):
-    store: Any
+class StorageRoutes:
+    """Answers every `/_storage/...` request; signed URLs come from the app's `UrlSigner`."""
 
-    def storage_signature(self, path: str, expiry_ms: int) -> str:  # pragma: no cover - ViApp
-        raise NotImplementedError
+    def __init__(self, store: Any, signer: UrlSigner) -> None:
+        self.store = store
+        self.signer = signer
+        self._blobs: Dict[str, StorageObject] = {}
+        self._asset_cache: Dict[Any, StorageObject] = {}
 
-    def sign_storage_url(self, base_url: str, path: str, expiry_ms: int) -> str:  # pragma: no cover
-        raise NotImplementedError
+    def __repr__(self) -> str:
+        return f"StorageRoutes(blobs={len(self._blobs)})"
 
     def publish_blob(
         self,
@@ -204,56 +208,32 @@ class StorageHandlers(UploadStorageHandlers):
             obj = StorageObject.from_bytes(bytes(source))
         else:
             obj = StorageObject.from_file(source)
-        self._blob_table()[name] = obj
-        expiry = int((time.time() + ttl_seconds) * 1000)
-        return self.sign_storage_url(base_url.rstrip("/"), "/_storage/blobs/" + quote(name, safe=""), expiry)
-
-    def _blob_table(self) -> Dict[str, StorageObject]:
-        table: Dict[str, StorageObject] = self.__dict__.setdefault("_storage_blobs", {})
-        return table
-
-    def _verify(self, request: Any) -> Optional[Response]:
-        expires, signature = request.query.get("X-Vi-Expires", ""), request.query.get("X-Vi-Signature", "")
-        if not expires.isdigit() or not signature:
-            return _message(403, "Missing or malformed storage signature")
-        path = "/" + "/".join(request.segments)
-        if not hmac.compare_digest(signature, self.storage_signature(path, int(expires))):
-            return _message(403, "Storage signature does not match")
-        if int(expires) < time.time() * 1000:
-            return _message(403, "Storage URL has expired")
-        return None
+        self._blobs[name] = obj
+        path = "/_storage/blobs/" + quote(name, safe="")
+        return self.signer.url(base_url.rstrip("/"), path, self.signer.expiry_ms(ttl_seconds))
 
     def _asset_object(self, org_id: str, short_id: str, asset_id: str, filename: str) -> StorageObject:
-        store = self.store
-        with store._lock:
-            ds = store._dataset_by_short(org_id, short_id)
-            asset = ds.assets.get(asset_id)
-            if asset is None:
-                raise NotFound(f"Asset {asset_id} not found")
-            if filename == "thumbnail.webp":
-                return StorageObject.pattern(f"thumb:{asset_id}", 1024, "image/webp")
-            if filename != asset.filename:
-                raise NotFound(f"Asset {asset_id} has no file {filename!r}")
-            key = (org_id, short_id, asset_id, asset.generation, asset.file_size, id(asset.data))
-            cache: Dict[Any, StorageObject] = self.__dict__.setdefault("_storage_asset_cache", {})
-            obj = cache.get(key)
-            if obj is None:  # cached so a listing benchmark does not hash the same bytes again
-                if asset.data is not None:
-                    obj = StorageObject.from_bytes(asset.data, asset.mime_type)
-                else:
-                    obj = StorageObject.pattern(f"asset:{asset_id}", asset.file_size, asset.mime_type)
-                if len(cache) >= 4096:
-                    cache.clear()
-                cache[key] = obj
-            return obj
+        key, data, size, mime = self.store.asset_content(org_id, short_id, asset_id, filename)
+        if filename == "thumbnail.webp":
+            return StorageObject.pattern(f"thumb:{asset_id}", 1024, "image/webp")
+        obj = self._asset_cache.get(key)
+        if obj is None:  # cached so a listing benchmark does not hash the same bytes again
+            if data is not None:
+                obj = StorageObject.from_bytes(data, mime)
+            else:
+                obj = StorageObject.pattern(f"asset:{asset_id}", size, mime)
+            if len(self._asset_cache) >= 4096:
+                self._asset_cache.clear()
+            self._asset_cache[key] = obj
+        return obj
 
-    def storage(self, request: Any) -> Response:
-        denied = self._verify(request)
+    def __call__(self, request: Any) -> Response:
+        denied = self.signer.verify(request.segments, request.query)
         if denied is not None:
-            return denied
+            return _message(403, denied)
         parts = request.segments[1:]
         method = request.method
-        uploaded = self.upload_storage(request, parts)  # S2, S3, S5: see storage_uploads.py
+        uploaded = upload_storage(self.store, request, parts)  # S2, S3, S5: see storage_uploads.py
         if uploaded is not None:
             return uploaded
         reading = method in ("GET", "HEAD")
@@ -265,7 +245,7 @@ class StorageHandlers(UploadStorageHandlers):
                 data = self.store.model_archive(parts[1], parts[2], parts[3][: -len(".tar")])
                 return _serve(request, StorageObject.from_bytes(data, "application/x-tar"))
             if len(parts) == 2 and parts[0] == "blobs" and reading:
-                obj = self._blob_table().get(parts[1])
+                obj = self._blobs.get(parts[1])
                 if obj is None:
                     raise NotFound(f"No blob {parts[1]!r}")
                 return _serve(request, obj)

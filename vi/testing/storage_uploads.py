@@ -21,7 +21,7 @@ from typing import Any, List, Optional, Tuple
 from ..transfers.crc32c import IMPLEMENTATION, Crc32c
 from .errors import BadRequest, Conflict, NotFound
 
-__all__ = ["Received", "UploadStorageHandlers", "read_body"]
+__all__ = ["Received", "read_body", "upload_storage"]
 
 Response = Tuple[int, List[Tuple[str, str]], bytes]
 
@@ -78,41 +78,36 @@ def _message(status: int, text: str) -> Response:
     return status, [("Content-Type", "application/json")], json.dumps({"message": text}).encode("utf-8")
 
 
-class UploadStorageHandlers:
-    """Mixed into `StorageHandlers`: S2 (asset PUT), S3 (multipart part), S5 (import file)."""
-
-    store: Any
-
-    def upload_storage(self, request: Any, parts: List[str]) -> Optional[Response]:
-        """Answer a storage upload, or None when `parts`/method is not an upload route."""
-        method = request.method
-        if len(parts) != 5:
-            return None
-        kind, org, short, owner, name = parts
-        keep_limit = getattr(self.store, "upload_keep_limit", 64 * 1024 * 1024)
-        try:
-            length = int(request.environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        try:
-            if kind == "uploads" and method == "PUT":
-                received = read_body(request.environ, keep=length <= keep_limit)
-                self.store.receive_upload(org, short, owner, name, received.data, received=received)
-                return 200, [], b""
-            if kind == "multipart" and method == "PUT":
-                number = int(name) if name.isdigit() else 0
-                total = self.store.multipart_size(org, short, owner)
-                received = read_body(request.environ, keep=total <= keep_limit)
-                etag = self.store.receive_part(org, short, owner, number, received.data, received=received)
-                return 200, [("ETag", etag)], b""
-            if kind == "imports" and method in ("PUT", "POST"):
-                received = read_body(request.environ, keep=True)  # annotation files are small
-                self.store.receive_import_file(org, short, owner, name, received.data or b"")
-                return 200, [], b""
-        except NotFound as exc:
-            return _message(404, str(exc))
-        except Conflict as exc:
-            return _message(409, str(exc))
-        except (BadRequest, ValueError) as exc:
-            return _message(400, str(exc))
+def upload_storage(store: Any, request: Any, parts: List[str]) -> Optional[Response]:
+    """Answer a storage upload, or None when `parts`/method is not an upload route."""
+    method = request.method
+    if len(parts) != 5:
         return None
+    kind, org, short, owner, name = parts
+    keep_limit = store.upload_keep_limit
+    try:
+        length = int(request.environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    try:
+        if kind == "uploads" and method == "PUT":
+            received = read_body(request.environ, keep=length <= keep_limit)
+            store.receive_upload(org, short, owner, name, received.data, received=received)
+            return 200, [], b""
+        if kind == "multipart" and method == "PUT":
+            number = int(name) if name.isdigit() else 0
+            total = store.multipart_size(org, short, owner)
+            received = read_body(request.environ, keep=total <= keep_limit)
+            etag = store.receive_part(org, short, owner, number, received.data, received=received)
+            return 200, [("ETag", etag)], b""
+        if kind == "imports" and method in ("PUT", "POST"):
+            received = read_body(request.environ, keep=True)  # annotation files are small
+            store.receive_import_file(org, short, owner, name, received.data or b"")
+            return 200, [], b""
+    except NotFound as exc:
+        return _message(404, str(exc))
+    except Conflict as exc:
+        return _message(409, str(exc))
+    except (BadRequest, ValueError) as exc:
+        return _message(400, str(exc))
+    return None

@@ -15,11 +15,11 @@ from .errors import BadRequest, Conflict, NotFound
 from .filters import AssetQuery
 from .pagination import Page, page_by_offset, page_by_seq
 from .records import DatasetRecord, DocRecord, FolderRecord, OrganizationRecord, now_ms
-from .store_base import StoreBase
+from .state import Family
 from .views_data import asset_source_json, folder_json
 from .views_training import deployment_statistics, doc_json
 
-__all__ = ["DOC_KINDS", "PLANS", "PeripheralMixin"]
+__all__ = ["DOC_KINDS", "PLANS", "PeripheralStore"]
 
 JSON = Dict[str, Any]
 
@@ -66,7 +66,9 @@ DOC_KINDS: Dict[str, Tuple[str, str, str, str]] = {
 }
 
 
-class PeripheralMixin(StoreBase):
+class PeripheralStore(Family):
+    """Plans, collaborators, quota, folders, ontologies, asset sources and the free-form documents."""
+
     # -- plans -------------------------------------------------------------------------------------
 
     def list_plans(self, after: int, limit: int) -> Page:

@@ -19,7 +19,7 @@ from .errors import BadRequest, NotFound
 from .operations import Operation
 from .pagination import Page, page_by_seq
 from .records import FlowRecord, ModelRecord, OrganizationRecord, RunRecord, TrainingProjectRecord, now_ms
-from .store_base import StoreBase
+from .state import Family
 from .views import run_json
 from .views_data import Signer
 from .views_training import (
@@ -32,7 +32,7 @@ from .views_training import (
     training_project_json,
 )
 
-__all__ = ["TrainingMixin"]
+__all__ = ["TrainingStore"]
 
 JSON = Dict[str, Any]
 
@@ -62,7 +62,24 @@ def _int_query(raw: Optional[str], name: str, minimum: int = 0) -> Optional[int]
     return value
 
 
-class TrainingMixin(StoreBase):
+class TrainingStore(Family):
+    """Runs and their models, flows and training projects."""
+
+    # -- runs -------------------------------------------------------------------------------------
+
+    def list_runs(self, org_id: str, after_seq: int, limit: int) -> Page:
+        with self._lock:
+            return page_by_seq(
+                self._org(org_id).runs.values(), after_seq, limit, lambda r: run_json(org_id, r)
+            )
+
+    def get_run(self, org_id: str, run_id: str) -> JSON:
+        with self._lock:
+            run = self._org(org_id).runs.get(run_id)
+            if run is None:
+                raise NotFound(f"Run {run_id} not found")
+            return run_json(org_id, run)
+
     # -- runs -------------------------------------------------------------------------------------
 
     def _run(self, org: OrganizationRecord, run_id: str) -> RunRecord:
