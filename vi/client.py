@@ -41,8 +41,10 @@ from .resources import (
     Runs,
     TrainingProjects,
 )
-from .resources._base import Resource
 from .retry import RetryConfig
+from .send import RetryPolicy
+from .transfers.storage import StorageSession
+from .transfers.workflows import Transfers
 from .transport import Transport
 
 __all__ = ["Client"]
@@ -99,7 +101,7 @@ class Client:
             for prefix, adapter in dict(adapters).items():
                 _check_adapter(prefix, adapter)
         # VI_LOG_* variables apply with or without a config; handlers and files appear only
-        # when a config or the environment asks for them (PROTOCOL §14, DESIGN decision 9).
+        # when a config or the environment asks for them (DESIGN decision 9).
         effective = (logging_config or LoggingConfig()).resolved()
         self._logging_config = effective
         if logging_config is not None or effective.enable_console or effective.enable_file:
@@ -139,32 +141,37 @@ class Client:
         if config.verify is False:
             _warn_insecure(config.endpoint)
         self._closed = False
-        self._requester = Requester(
-            config, self._transport, is_closed=self._is_closed, logging_config=self._logging_config
+        # One send path, two policies: API calls and signed storage URLs share the transport
+        # (one pool) and the retry policy (one backoff, one way to sleep).
+        retry = RetryPolicy(config.retry)
+        self._requester = requester = Requester(
+            config,
+            self._transport,
+            retry=retry,
+            is_closed=self._is_closed,
+            logging_config=self._logging_config,
         )
-        requester = self._requester
-        # The attribute names of PROTOCOL §15.1, in its order.
+        self._storage = StorageSession(config, self._transport, retry=retry, is_closed=self._is_closed)
+        transfers = Transfers(self._storage, max_connections=config.max_connections)
+        # The attribute names of the official client, in its order.
         self.organizations = Organizations(requester)
         self.plans = Plans(requester)
-        self.datasets = Datasets(requester)
+        self.datasets = Datasets(requester, transfers)
         self.folders = Folders(requester)
-        self.assets = Assets(requester)
+        self.assets = Assets(requester, transfers)
         self.asset_sources = AssetSources(requester)
         self.assets_with_objects = AssetsWithObjects(requester)
-        self.annotations = Annotations(requester)
+        self.annotations = Annotations(requester, transfers)
         self.annotation_import_sessions = AnnotationImportSessions(requester)
         self.ontologies = Ontologies(requester)
         self.intelliscribe = IntelliScribe(requester)
         self.flows = Flows(requester)
         self.training_projects = TrainingProjects(requester)
         self.runs = Runs(requester)
-        self.models = Models(requester)
+        self.models = Models(requester, transfers)
         self.deployments = Deployments(requester)
         self.deployment_projects = DeploymentProjects(requester)
         self.deployment_endpoints = DeploymentEndpoints(requester)
-        for value in list(vars(self).values()):
-            if isinstance(value, Resource):
-                value._bind(self)
         self._log.debug(
             "Client initialized: endpoint=%s organization_id=%s", config.endpoint, config.organization_id
         )
@@ -231,7 +238,13 @@ class Client:
     def endpoint(self) -> str:
         return self._config.endpoint
 
-    # -- convenience (PROTOCOL §7.2, §7.6) --------------------------------------------------
+    @property
+    def storage(self) -> StorageSession:
+        """Requests to pre-signed storage URLs through this client's pool and retry policy,
+        never with its credentials (what the transfer workflows download and upload with)."""
+        return self._storage
+
+    # -- convenience: the official client's names for two downloads --------------------------
     def get_dataset(
         self,
         dataset_id: str,

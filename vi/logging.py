@@ -71,7 +71,7 @@ class LoggingConfig:
     Defaults are quiet for a library: no handlers (records go to the application's logging),
     no files. ``enable_console=True`` adds a stderr handler; ``enable_file=True`` a rotating file
     at ``log_file_path`` (or ``~/.datature/vi/logs/<timestamp>.log``, created only then).
-    With ``respect_environment`` the ``VI_LOG_*`` variables of PROTOCOL §14 override fields.
+    With ``respect_environment`` the ``VI_LOG_*`` environment variables override fields.
     """
 
     level: LogLevel = LogLevel.INFO

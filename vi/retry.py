@@ -1,9 +1,15 @@
-"""The one retry layer (DESIGN decision 3): ``RetryConfig`` turned into a tenacity policy per call.
+"""The one retry layer (DESIGN decision 3): which failures are retried, how long to wait, how often.
 
-urllib3's own retries are off, so every retry decision is made here, once, with the whole
-picture: the HTTP method (was it safe to repeat?), what failed (did the server act?), two
-separate budgets (rate limits vs everything else, PROTOCOL §13.2) and the server's
-``Retry-After``. A fresh policy per call keeps calls from different threads independent.
+urllib3's own retries are off, so every retry decision of a client is made here, once, for API
+calls and storage requests alike. Three small pieces, each readable on its own:
+
+* :func:`retry_budget`: which budget a failure draws on (``"rate"`` for 429, ``"other"`` for
+  server errors, timeouts and transport failures the server provably did not act on), or
+  ``None`` when repeating the request could do harm or cannot help;
+* :func:`backoff`: the one backoff formula of the SDK, a function of ``RetryConfig`` and the
+  retry number; ``Retry-After`` (429/503) replaces it when the server sends one;
+* :func:`call_with_retries`: runs an attempt until it succeeds or its budget is spent, with a
+  fresh count per call so that calls from different threads stay independent.
 """
 
 from __future__ import annotations
@@ -12,25 +18,27 @@ import enum
 import random
 import time
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Dict, Optional, TypeVar
+from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 import tenacity
 
-from .errors import (
-    ViError,
-    ViInvalidParameterError,
-    ViRateLimitError,
-    ViServerError,
-    ViTimeoutError,
-)
+from .errors import ViError, ViInvalidParameterError, ViRateLimitError, ViServerError, ViTimeoutError
 
-__all__ = ["RetryStrategy", "RetryConfig", "parse_retry_after", "call_with_retries", "IDEMPOTENT_METHODS"]
+__all__ = [
+    "RetryStrategy",
+    "RetryConfig",
+    "parse_retry_after",
+    "backoff",
+    "retry_budget",
+    "call_with_retries",
+    "IDEMPOTENT_METHODS",
+]
 
 T = TypeVar("T")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
-#: transport failure phases set by the requester in ``ViError.details["transport"]``
+#: transport failure phases the send path records in ``ViError.details["transport"]``
 CONNECT = "connect"  # the request never reached the server: safe to repeat for any method
 POOL = "pool"  # we already waited our turn for a connection: repeating would only wait again
 
@@ -40,6 +48,18 @@ class RetryStrategy(str, enum.Enum):
     EXPONENTIAL_FULL_JITTER = "exponential_full_jitter"
     EXPONENTIAL_EQUAL_JITTER = "exponential_equal_jitter"
     LINEAR = "linear"
+
+
+def _check_count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ViInvalidParameterError(name, "%s must be an integer >= 0, got %r" % (name, value))
+    return value
+
+
+def _check_number(name: str, value: Any, ok: Callable[[float], bool], text: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
+        raise ViInvalidParameterError(name, "%s must be %s, got %r" % (name, text, value))
+    return float(value)
 
 
 class RetryConfig:
@@ -78,35 +98,18 @@ class RetryConfig:
         respect_retry_after: bool = True,
         jitter_factor: float = 1.0,
     ) -> None:
-        for name, value in (("max_retries", max_retries), ("max_rate_limit_retries", max_rate_limit_retries)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ViInvalidParameterError(name, "%s must be an integer >= 0, got %r" % (name, value))
-        for name, delay in (("base_delay", base_delay), ("max_delay", max_delay)):
-            if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not delay > 0:
-                raise ViInvalidParameterError(name, "%s must be a number > 0, got %r" % (name, delay))
+        positive = (lambda v: v > 0), "a number > 0"
+        values = (
+            _check_count("max_retries", max_retries),
+            _check_count("max_rate_limit_retries", max_rate_limit_retries),
+            _check_number("base_delay", base_delay, *positive),
+            _check_number("max_delay", max_delay, *positive),
+            _strategy(strategy),
+            bool(respect_retry_after),
+            _check_number("jitter_factor", jitter_factor, lambda v: 0 <= v <= 1, "between 0 and 1"),
+        )
         if base_delay > max_delay:
             raise ViInvalidParameterError("base_delay", "base_delay cannot exceed max_delay")
-        if (
-            isinstance(jitter_factor, bool)
-            or not isinstance(jitter_factor, (int, float))
-            or not 0 <= jitter_factor <= 1
-        ):
-            raise ViInvalidParameterError("jitter_factor", "jitter_factor must be between 0 and 1")
-        try:
-            strategy = RetryStrategy(strategy)
-        except ValueError:
-            raise ViInvalidParameterError(
-                "strategy", "strategy must be one of %s" % ", ".join(s.value for s in RetryStrategy)
-            ) from None
-        values = (
-            max_retries,
-            max_rate_limit_retries,
-            float(base_delay),
-            float(max_delay),
-            strategy,
-            bool(respect_retry_after),
-            float(jitter_factor),
-        )
         for name, value in zip(self.__slots__, values):
             object.__setattr__(self, name, value)
 
@@ -130,28 +133,48 @@ class RetryConfig:
         return "RetryConfig(%s)" % ", ".join("%s=%r" % item for item in self.__getstate__().items())
 
     def backoff(self, retry_number: int, rng: Callable[[], float] = random.random) -> float:
-        """Sleep before retry ``retry_number`` (0-based) per the strategy, capped at ``max_delay``."""
-        step = self.base_delay * (2 ** min(retry_number, 30))
-        if self.strategy is RetryStrategy.EXPONENTIAL:
-            delay = step
-        elif self.strategy is RetryStrategy.EXPONENTIAL_FULL_JITTER:
-            delay = rng() * step
-        elif self.strategy is RetryStrategy.EXPONENTIAL_EQUAL_JITTER:
-            delay = step / 2 + rng() * step / 2
-        else:
-            linear = self.base_delay * (retry_number + 1)
-            delay = max(0.0, linear + self.jitter_factor * linear * (rng() * 2 - 1))
-        return min(delay, self.max_delay)
+        """Sleep before retry ``retry_number`` (0-based): :func:`backoff` for this config."""
+        return backoff(self, retry_number, rng)
+
+    def without_retries(self) -> "RetryConfig":
+        """The same delays with both budgets at zero: for a request that must be sent once."""
+        state = self.__getstate__()
+        state.update(max_retries=0, max_rate_limit_retries=0)
+        return RetryConfig(**state)
+
+
+def _strategy(value: Any) -> RetryStrategy:
+    try:
+        return RetryStrategy(value)
+    except ValueError:
+        raise ViInvalidParameterError(
+            "strategy", "strategy must be one of %s" % ", ".join(s.value for s in RetryStrategy)
+        ) from None
+
+
+def backoff(config: RetryConfig, retry_number: int, rng: Callable[[], float] = random.random) -> float:
+    """The one backoff formula: seconds to sleep before retry ``retry_number`` (0-based), by the
+    config's strategy, capped at ``max_delay``."""
+    step = config.base_delay * (2 ** min(retry_number, 30))
+    strategy = config.strategy
+    if strategy is RetryStrategy.EXPONENTIAL:
+        delay = step
+    elif strategy is RetryStrategy.EXPONENTIAL_FULL_JITTER:
+        delay = rng() * step
+    elif strategy is RetryStrategy.EXPONENTIAL_EQUAL_JITTER:
+        delay = step / 2 + rng() * step / 2
+    else:
+        linear = config.base_delay * (retry_number + 1)
+        delay = max(0.0, linear + config.jitter_factor * linear * (rng() * 2 - 1))
+    return min(delay, config.max_delay)
 
 
 def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Optional[float]:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
 
-    Negative, non-finite or unparseable values give ``None`` (fall back to the strategy): the
-    official client crashes on a negative one (PROTOCOL §13.2)."""
-    if value is None:
-        return None
-    text = value.strip()
+    Negative, non-finite or unparseable values give ``None`` (fall back to the backoff): the
+    official client crashes on a negative one."""
+    text = (value or "").strip()
     if not text:
         return None
     try:
@@ -163,14 +186,21 @@ def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Opti
             return None
         if when is None:
             return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-        return max(0.0, seconds)
+        return max(0.0, when.timestamp() - (time.time() if now is None else now))
     if seconds != seconds or seconds < 0 or seconds == float("inf"):
         return None
     return seconds
 
 
-def _budget(error: BaseException, method: str) -> Optional[str]:
+def retry_after(error: ViError, config: RetryConfig) -> Optional[float]:
+    """The server's ``Retry-After`` of a 429/503, capped at ``max_delay`` (None: none to honour)."""
+    if not config.respect_retry_after or error.status_code not in (429, 503):
+        return None
+    delay = parse_retry_after(error.retry_after)
+    return None if delay is None else min(delay, config.max_delay)
+
+
+def retry_budget(error: BaseException, method: str) -> Optional[str]:
     """Which retry budget a failure draws on, or None if it must not be retried."""
     if not isinstance(error, ViError):
         return None
@@ -183,13 +213,33 @@ def _budget(error: BaseException, method: str) -> Optional[str]:
         return "other"
     if method not in IDEMPOTENT_METHODS:
         return None  # POST/PATCH: the server may have acted
-    if transport is not None:
-        return "other"
-    if isinstance(error, ViServerError):
+    if transport is not None or isinstance(error, ViServerError):
         return "other"
     if isinstance(error, ViTimeoutError) and error.status_code == 408:
         return "other"
     return None
+
+
+class _Budgets:
+    """Retries used so far by one call, against the config's two limits."""
+
+    def __init__(self, config: RetryConfig, method: str) -> None:
+        self.config = config
+        self.method = method
+        self.used = {"rate": 0, "other": 0}
+        self.limits = {"rate": config.max_rate_limit_retries, "other": config.max_retries}
+
+    def take(self, error: BaseException) -> Optional[float]:
+        """Spend one retry on ``error``: the delay before it, or None when it is not retried."""
+        budget = retry_budget(error, self.method)
+        if budget is None or self.used[budget] >= self.limits[budget]:
+            return None
+        assert isinstance(error, ViError)
+        delay = retry_after(error, self.config)
+        if delay is None:
+            delay = backoff(self.config, self.used[budget])
+        self.used[budget] += 1
+        return delay
 
 
 def call_with_retries(
@@ -204,70 +254,51 @@ def call_with_retries(
     carries ``attempts`` (how many times the request was sent).
 
     The first attempt runs directly: most calls succeed at once, and building a tenacity
-    policy for them would be pure overhead. The policy is built on the first retryable failure
-    and drives every retry after it."""
-    used = {"rate": 0, "other": 0}
-    limits = {"rate": config.max_rate_limit_retries, "other": config.max_retries}
+    policy for them would be pure overhead. Tenacity drives every retry after it."""
+    budgets = _Budgets(config, method)
     attempts = 1
+    delays: List[float] = []
 
-    def budget_for(error: Optional[BaseException]) -> Optional[str]:
-        budget = _budget(error, method) if error is not None else None
-        if budget is None or used[budget] >= limits[budget]:
-            return None
-        return budget
-
-    def delay_for(error: ViError, budget: str) -> float:
-        delay = None
-        if config.respect_retry_after and error.status_code in (429, 503):
-            delay = parse_retry_after(error.retry_after)
-        if delay is None:
-            delay = config.backoff(used[budget])
-        used[budget] += 1
-        delay = min(delay, config.max_delay)
-        if on_retry is not None:
+    def retry_delay(error: BaseException) -> Optional[float]:
+        delay = budgets.take(error)
+        if delay is not None and on_retry is not None:
+            assert isinstance(error, ViError)
             on_retry(error, attempts, delay)
         return delay
 
     try:
         return attempt()
     except ViError as error:
-        budget = budget_for(error)
-        if budget is None:
+        first = retry_delay(error)
+        if first is None:
             error.attempts = attempts
             raise
-        sleep(delay_for(error, budget))
-
-    pending: Dict[str, str] = {}
+        sleep(first)
 
     # tenacity 8.0 passes the state by keyword, so the parameter must be named retry_state.
     def should_retry(retry_state: tenacity.RetryCallState) -> bool:
         outcome = retry_state.outcome
         if outcome is None or not outcome.failed:
             return False
-        budget = budget_for(outcome.exception())
-        if budget is None:
+        error = outcome.exception()
+        delay = retry_delay(error) if error is not None else None
+        if delay is None:
             return False
-        pending["budget"] = budget
+        delays.append(delay)
         return True
-
-    def wait(retry_state: tenacity.RetryCallState) -> float:
-        error = retry_state.outcome.exception() if retry_state.outcome is not None else None
-        assert isinstance(error, ViError)
-        return delay_for(error, pending["budget"])
-
-    retrying = tenacity.Retrying(
-        retry=should_retry,
-        wait=wait,
-        stop=tenacity.stop_never,
-        sleep=sleep,
-        reraise=True,
-    )
 
     def counted() -> T:
         nonlocal attempts
         attempts += 1
         return attempt()
 
+    retrying = tenacity.Retrying(
+        retry=should_retry,
+        wait=lambda retry_state: delays[-1],
+        stop=tenacity.stop_never,
+        sleep=sleep,
+        reraise=True,
+    )
     try:
         return retrying(counted)
     except ViError as error:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-import weakref
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -40,6 +39,7 @@ from ..waiters import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..http import Requester
+    from ..transfers.workflows import Transfers
 
 __all__ = [
     "Resource",
@@ -151,22 +151,17 @@ class Resource:
     _sleep: Callable[[float], Any] = staticmethod(time.sleep)
     _clock: Callable[[], float] = staticmethod(time.monotonic)
 
-    def __init__(self, requester: "Requester") -> None:
+    def __init__(self, requester: "Requester", transfers: Optional["Transfers"] = None) -> None:
         self._requester = requester
-        self._client_ref: Optional["weakref.ReferenceType[Any]"] = None
+        self._transfers = transfers
 
-    def _bind(self, client: Any) -> None:
-        """Remember the owning client (weakly: no cycle keeps a dropped client alive), for the
-        transfer workflows that use several resources and the storage session at once."""
-        self._client_ref = weakref.ref(client)
-
-    def _owner(self) -> Any:
-        client = self._client_ref() if self._client_ref is not None else None
-        if client is None:
+    def _workflows(self) -> "Transfers":
+        """The client's transfer workflows, which the client hands to its resources."""
+        if self._transfers is None:
             raise ViClientClosedError(
                 "This resource is not attached to a live vi.Client", suggestion="Create a new vi.Client."
             )
-        return client
+        return self._transfers
 
     def __repr__(self) -> str:
         return "<%s>" % type(self).__name__

@@ -263,10 +263,8 @@ class Annotations(Resource):
         """Import annotation files through one import session (§9.3): register, upload, mark
         ``FilesInserted``, then (``wait``) poll until every condition is reached, at most
         ``timeout`` seconds. Failed files are reported, never swallowed. See ``docs/transfers``."""
-        from ..transfers.uploads import upload_annotations
-
-        return upload_annotations(
-            self._owner(),
+        return self._workflows().upload_annotations(
+            self,
             dataset_id,
             paths,
             pattern=pattern,
@@ -298,10 +296,10 @@ class Annotations(Resource):
     ) -> "DatasetDownloadResult":
         """Export and download the annotations of a dataset in an annotations-only format
         (PROTOCOL §7.2.1's table, checked before any export is created)."""
-        from ..transfers.downloads import download_annotations
+        from .datasets import Datasets  # the annotations of a dataset come as an export of it
 
-        return download_annotations(
-            self._owner(),
+        return self._workflows().download_annotations(
+            Datasets(self._requester, self._transfers),
             dataset_id,
             export_format=export_format,
             export_id=export_id,

@@ -385,10 +385,11 @@ class Assets(Resource):
         Unlike the official client, a file that fails is reported in ``result.failed`` with its
         reason (or raised as ``ViUploadError`` with ``raise_on_failure=True``), and ``resume=``
         names a manifest so that a rerun skips what already arrived. See ``docs/transfers``."""
-        from ..transfers.uploads import DEFAULT_MULTIPART_THRESHOLD, upload_assets
-
-        return upload_assets(
-            self._owner(),
+        options: Dict[str, Any] = {}
+        if multipart_threshold is not None:
+            options["multipart_threshold"] = multipart_threshold
+        return self._workflows().upload_assets(
+            self,
             dataset_id,
             paths,
             assets_bytes,
@@ -405,9 +406,7 @@ class Assets(Resource):
             resume=resume,
             show_progress=show_progress,
             progress=progress,
-            multipart_threshold=DEFAULT_MULTIPART_THRESHOLD
-            if multipart_threshold is None
-            else multipart_threshold,
+            **options,
         )
 
     def download(
@@ -424,10 +423,8 @@ class Assets(Resource):
         """Download every asset of a dataset (every page, unlike the official client) into
         ``save_dir/<dataset_id>``: names sanitised, collisions kept, files written atomically and
         verified, identical files skipped, failures reported per file. See ``docs/transfers``."""
-        from ..transfers.downloads import download_assets
-
-        return download_assets(
-            self._owner(),
+        return self._workflows().download_assets(
+            self,
             dataset_id,
             save_dir,
             overwrite=overwrite,

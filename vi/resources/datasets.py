@@ -647,10 +647,8 @@ class Datasets(Resource):
         download with ranged parallel requests (206 checked, checksum verified, resumable) and
         extract safely into ``save_dir`` (PROTOCOL §10.1). Format/type compatibility is checked
         before any export is created. See ``docs/transfers``."""
-        from ..transfers.downloads import download_dataset
-
-        return download_dataset(
-            self._owner(),
+        return self._workflows().download_dataset(
+            self,
             dataset_id,
             export_id=dataset_export_id,
             annotations_only=annotations_only,

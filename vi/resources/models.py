@@ -178,10 +178,8 @@ class Models(Resource):
     ) -> "ModelDownloadResult":
         """Download a trained model (a checkpoint, or the run's latest) with ranged, verified,
         resumable requests into ``save_dir/<run_id>/`` (PROTOCOL §10.2)."""
-        from ..transfers.downloads import download_model
-
-        return download_model(
-            self._owner(),
+        return self._workflows().download_model(
+            self,
             run_id,
             ckpt,
             save_dir=save_dir,

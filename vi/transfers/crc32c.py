@@ -1,12 +1,12 @@
-"""CRC-32C (Castagnoli), the checksum of every upload flow (PROTOCOL §9.4).
+"""CRC-32C (Castagnoli), the checksum of every upload flow.
 
 The compiled ``crc32c`` package (``pip install vi-requests[fast]``) is used when it can be
 imported; otherwise a table-driven pure-Python fallback computes the same values, more slowly.
 Both sit behind one streaming API (:class:`Crc32c`) and the two wire encodings the protocol uses:
 
-* asset ingestion (§9.1): the 4-byte big-endian digest read as a **signed** 32-bit integer, e.g.
+* asset ingestion: the 4-byte big-endian digest read as a **signed** 32-bit integer, e.g.
   ``"123456789"`` → ``-486108541`` (:func:`to_signed`);
-* annotation import files (§9.3) and ``x-goog-hash``: base64 of the 4 big-endian digest bytes,
+* annotation import files and ``x-goog-hash``: base64 of the 4 big-endian digest bytes,
   e.g. ``"4waSgw=="`` (:func:`to_base64`).
 """
 

@@ -5,31 +5,28 @@ nothing of the client's identity is ever attached here (DESIGN decision 4): no `
 no ``Organization-Id``, only the headers the API's descriptor asked for. Signed URLs are also
 secrets of a kind, so logs and errors show them without their query string.
 
-Retries follow PROTOCOL §13.3 with our fixes: 5xx, 408, 429 (``Retry-After`` honoured) and
-transport failures are retried for these idempotent PUT/GET/HEAD requests; other 4xx (an
-expired or wrong signature) are not, because repeating them cannot succeed. A request body is
-rewound before every retry; a body that cannot be rewound is sent once.
+This is the storage policy of the one send path (:mod:`vi.send`): 5xx, 408, 429 (``Retry-After``
+honoured) and transport failures are retried for these idempotent PUT/GET/HEAD requests; other
+4xx (an expired or wrong signature) are not, because repeating them cannot succeed. A request
+body is rewound before every retry; a body that cannot be rewound is sent once.
 """
 
 from __future__ import annotations
 
-import io
-import time
-from typing import Any, Callable, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Mapping, Optional, Tuple, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
 from ..config import ClientConfig
-from ..errors import ViClientClosedError, ViError, ViValidationError, error_for_status
-from ..http import _transport_error
+from ..errors import ViError, ViValidationError, error_for_status
 from ..logging import get_logger
-from ..retry import RetryConfig, call_with_retries
-from ..transport import Transport, TransportClosed
+from ..send import Body, Call, RetryPolicy, Sender, SendPolicy
+from ..transport import Transport
 
 __all__ = ["StorageSession", "redact_url", "Body"]
 
-Body = Union[None, bytes, io.IOBase, Any]
+T = TypeVar("T")
 
 SUCCESS = (200, 201, 204, 206)
 
@@ -52,24 +49,22 @@ def _check_url(url: Any) -> str:
     return url
 
 
-class StorageSession:
+class StorageSession(SendPolicy):
     """Sends storage requests through a client's transport (its shared connection pool)."""
+
+    label = "storage "
 
     def __init__(
         self,
         config: ClientConfig,
         transport: Transport,
         *,
+        retry: RetryPolicy,
         is_closed: Callable[[], bool],
-        retry: Optional[RetryConfig] = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._config = config
-        self._transport = transport
-        self._is_closed = is_closed
-        self._retry = retry or config.retry
-        self._sleep = sleep
+        self._timeout = config.timeout.as_requests()
         self._log = get_logger()
+        self._sender = Sender(transport, self, retry=retry, timeout=config.timeout, is_closed=is_closed)
 
     def request(
         self,
@@ -86,94 +81,62 @@ class StorageSession:
 
         Raises the ViError for the final status or transport failure, with ``attempts`` set
         and the URL shown without its signature."""
+        call = self.prepare(method, url, headers=headers, body=body, stream=stream, expected=expected)
+        if timeout is not None:
+            call.timeout = timeout
+        return self.send(call, _as_is)
+
+    def prepare(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        body: Body = None,
+        stream: bool = False,
+        expected: Tuple[int, ...] = SUCCESS,
+    ) -> Call:
+        """A storage request, checked and stripped of any credential header, ready to send."""
         url = _check_url(url)
-        shown = redact_url(url)
         send_headers = {str(k): str(v) for k, v in (headers or {}).items()}
         for name in list(send_headers):
             if name.lower() in ("authorization", "organization-id", "cookie"):
                 del send_headers[name]  # never forward credentials, whatever a descriptor says
-        start = _tell(body)
-        rewindable = body is None or isinstance(body, (bytes, bytearray)) or start is not None
-        retry = (
-            self._retry
-            if rewindable
-            else RetryConfig(
-                max_retries=0,
-                max_rate_limit_retries=0,
-                base_delay=self._retry.base_delay,
-                max_delay=self._retry.max_delay,
-            )
+        return Call(
+            method,
+            url,
+            redact_url(url),
+            headers=send_headers,
+            body=body,
+            stream=stream,
+            timeout=self._timeout,
+            expected=expected,
         )
-        timeouts = timeout or self._config.timeout.as_requests()
 
-        def attempt() -> requests.Response:
-            if self._is_closed():
-                raise ViClientClosedError(method=method, path=shown)
-            if start is not None:
-                body.seek(start)  # type: ignore[union-attr]
-            try:
-                response = self._transport.request(
-                    method,
-                    url,
-                    headers=send_headers,
-                    data=body,
-                    stream=stream,
-                    timeout=timeouts,
-                    allow_redirects=True,
-                )
-            except TransportClosed:
-                raise ViClientClosedError(method=method, path=shown) from None
-            except requests.RequestException as err:
-                if self._is_closed():
-                    raise ViClientClosedError(method=method, path=shown) from None
-                raise _transport_error(err, self._config.timeout) from None
-            if response.status_code in expected:
-                return response
-            status = response.status_code
-            text = ""
-            try:
-                text = response.text[:200] if not stream else ""
-            finally:
-                response.close()
-            cls = error_for_status(status)
-            raise cls(
-                "Storage answered HTTP %d for %s %s%s"
-                % (status, method, shown, (": " + text) if text else ""),
-                status_code=status,
-                retry_after=response.headers.get("Retry-After"),
-                details={"storage": True},
-            )
+    def send(self, call: Call, read: Callable[[requests.Response], T]) -> T:
+        """Send a prepared request and return ``read(response)``. ``read`` runs inside each
+        attempt: a ``ViError`` it raises (a body cut short) is retried by the same budget as a
+        5xx, and it may change ``call.headers`` for the next attempt."""
+        self._log.debug("Storage request %s %s", call.method, call.where)
+        return self._sender.send(call, read)
 
-        def on_retry(error: ViError, attempt_number: int, delay: float) -> None:
-            self._log.warning(
-                "Retrying storage %s %s in %.2fs after attempt %d failed: %s",
-                method,
-                shown,
-                delay,
-                attempt_number,
-                error.message,
-            )
-
-        self._log.debug("Storage request %s %s", method, shown)
+    # -- the storage policy ------------------------------------------------------------------
+    def error(self, call: Call, response: requests.Response) -> ViError:
+        status = response.status_code
+        text = ""
         try:
-            return call_with_retries(
-                attempt, method=method, config=retry, sleep=self._sleep, on_retry=on_retry
-            )
-        except ViError as error:
-            error.method, error.path = method, shown
-            raise
+            text = response.text[:200] if not call.stream else ""
+        finally:
+            response.close()
+        cls = error_for_status(status)
+        return cls(
+            "Storage answered HTTP %d for %s %s%s"
+            % (status, call.method, call.where, (": " + text) if text else ""),
+            status_code=status,
+            retry_after=response.headers.get("Retry-After"),
+            details={"storage": True},
+        )
 
 
-def _tell(body: Any) -> Optional[int]:
-    if body is None or isinstance(body, (bytes, bytearray)):
-        return None
-    seek = getattr(body, "seek", None)
-    tell = getattr(body, "tell", None)
-    if seek is None or tell is None:
-        return None
-    try:
-        if hasattr(body, "seekable") and not body.seekable():
-            return None
-        return int(tell())
-    except (OSError, ValueError):
-        return None
+def _as_is(response: requests.Response) -> requests.Response:
+    return response

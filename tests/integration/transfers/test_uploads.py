@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-import vi.transfers.uploads as uploads
+import vi.transfers.asset_uploads as uploads
 from vi.errors import ViUploadError, ViValidationError
 from vi.transfers.crc32c import crc32c, to_signed
 from vi.transfers.uploads import upload_annotations, upload_assets
