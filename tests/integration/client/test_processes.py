@@ -46,7 +46,7 @@ def test_forked_child_uses_its_own_pool(server, make_client):
 
 
 def _idle_connections(client):
-    adapter = client._requester._transport.session.get_adapter(client._requester.endpoint)
+    adapter = client._transport.session.get_adapter(client.endpoint)
     pools = [adapter.poolmanager.pools.get(key) for key in adapter.poolmanager.pools.keys()]
     return sum(1 for pool in pools if pool is not None for conn in list(pool.pool.queue) if conn is not None)
 
