@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import random
+import threading
 import time
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Dict, List, Optional, TypeVar
@@ -30,6 +31,8 @@ __all__ = [
     "parse_retry_after",
     "backoff",
     "retry_budget",
+    "retry_after",
+    "RetryAfterGate",
     "call_with_retries",
     "IDEMPOTENT_METHODS",
 ]
@@ -218,6 +221,41 @@ def retry_budget(error: BaseException, method: str) -> Optional[str]:
     if isinstance(error, ViTimeoutError) and error.status_code == 408:
         return "other"
     return None
+
+
+class RetryAfterGate:
+    """A client-wide pause per server: once a server answers 429 or 503 with ``Retry-After``,
+    every request of the client to that server (every thread) waits until that moment, instead
+    of each thread finding out for itself and retrying on its own schedule.
+
+    A call remembers the last moment it already waited for (its own ``Retry-After`` sleep
+    counts), so it never waits twice for the same pause; a later, longer pause set by another
+    thread still holds it back."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._until: Dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def hold(self, origin: str, seconds: float) -> float:
+        """Pause requests to ``origin`` for ``seconds`` (a longer pause already set stays);
+        returns the moment this pause ends."""
+        own = self._clock() + seconds
+        with self._lock:
+            if own > self._until.get(origin, 0.0):
+                self._until[origin] = own
+        return own
+
+    def wait(self, origin: str, sleep: Callable[[float], None], waited: float) -> float:
+        """Sleep until the pause on ``origin`` ends, unless this call already waited for it;
+        returns the moment waited for (to pass back next time)."""
+        until = self._until.get(origin)
+        if until is None or until <= waited:
+            return waited
+        remaining = until - self._clock()
+        if remaining > 0:
+            sleep(remaining)
+        return until
 
 
 class _Budgets:

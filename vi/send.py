@@ -22,7 +22,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from .config import Timeout
 from .errors import ViClientClosedError, ViError, ViNetworkError, ViTimeoutError
 from .logging import get_logger, redact
-from .retry import CONNECT, POOL, RetryConfig, call_with_retries
+from .retry import CONNECT, POOL, RetryAfterGate, RetryConfig, call_with_retries, retry_after
 from .transport import PoolTimeout, Transport, TransportClosed
 
 __all__ = ["Call", "RetryPolicy", "SendPolicy", "Sender", "short_text", "transport_error", "Body"]
@@ -96,11 +96,13 @@ class SendPolicy:
 
 
 class RetryPolicy:
-    """A client's retry config and the way it sleeps, shared by both of its senders."""
+    """A client's retry config, the way it sleeps and its ``Retry-After`` gate: shared by both of
+    its senders, so one backoff and one pause hold for every request of the client."""
 
     def __init__(self, config: RetryConfig, sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
         self.sleep = sleep
+        self.gate = RetryAfterGate()
 
     def call(
         self,
@@ -141,11 +143,21 @@ class Sender:
         (a body cut short, a ``Content-Range`` that does not match), by the same budget."""
         start = _tell(call.body)
         rewindable = call.body is None or isinstance(call.body, (bytes, bytearray)) or start is not None
+        retry = self.retry
+        origin = _origin(call.url)
+        waited = [0.0]  # the latest Retry-After pause this call has already waited out
 
         def attempt() -> T:
+            waited[0] = retry.gate.wait(origin, retry.sleep, waited[0])
             if start is not None:
                 call.body.seek(start)  # type: ignore[union-attr]  # a stream, by _tell
-            return read(self._send_once(call))
+            try:
+                return read(self._send_once(call))
+            except ViError as error:
+                pause = retry_after(error, retry.config)
+                if pause is not None:  # this call sleeps it out as its retry delay
+                    waited[0] = max(waited[0], retry.gate.hold(origin, pause))
+                raise
 
         def on_retry(error: ViError, attempt_number: int, delay: float) -> None:
             self._log.warning(
@@ -159,7 +171,7 @@ class Sender:
             )
 
         try:
-            return self.retry.call(attempt, method=call.method, rewindable=rewindable, on_retry=on_retry)
+            return retry.call(attempt, method=call.method, rewindable=rewindable, on_retry=on_retry)
         except ViError as error:
             error.method, error.path = call.method, call.where
             self._policy.failed(error)
@@ -239,6 +251,12 @@ def transport_error(err: requests.RequestException, timeout: Timeout) -> ViError
             "The response body was cut short or corrupt: %s" % short_text(err), details={"transport": "io"}
         )
     return ViNetworkError("Request to the Vi API failed: %s" % short_text(err))
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of a URL: the server a ``Retry-After`` pause applies to."""
+    scheme, _, rest = url.partition("://")
+    return scheme.lower() + "://" + rest.split("/", 1)[0].split("?", 1)[0].lower()
 
 
 def _tell(body: Any) -> Optional[int]:
