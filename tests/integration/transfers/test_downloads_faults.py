@@ -184,3 +184,17 @@ def test_asset_url_expired_then_resigned(client: vi.Client, server: LocalViServe
     assert len(result.downloaded) == 2
     single_gets = [r for r in server.stats.requests if r.method == "GET" and "/assets/" in r.path]
     assert len(single_gets) == 2 and all("contents=y" in r.query for r in single_gets)
+
+
+def test_a_cut_body_is_retried_with_the_clients_retry_policy(
+    client: vi.Client, server: LocalViServer, tmp_path: Path
+) -> None:
+    """One backoff for everything: a part whose body is cut short waits the retry policy's
+    delay (base_delay 0.01 here), through the client's way of sleeping, like a 5xx would."""
+    sleeps: List[float] = []
+    client._requester._sleep = sleeps.append
+    url, data = _blob(server, "b.bin")
+    server.faults.add(method="GET", path=BLOBS, skip=1, times=1, truncate=True)
+    downloads.download_url(client, url, tmp_path / "b.bin", part_size=8192, max_workers=1)
+    assert (tmp_path / "b.bin").read_bytes() == data
+    assert len(sleeps) == 1 and 0 <= sleeps[0] <= 0.01
