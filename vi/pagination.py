@@ -12,7 +12,7 @@ of looping forever.
 
 from __future__ import annotations
 
-from typing import Callable, Generic, Iterator, List, Optional, Sequence, TypeVar, overload
+from typing import Any, Callable, Generic, Iterator, List, Optional, Sequence, TypeVar, overload
 
 from .errors import PaginationError, ViInvalidParameterError
 
@@ -139,3 +139,10 @@ class Page(Generic[T]):
                 if limit is not None and produced >= limit:
                     return
             del items
+
+    def to_dataframe(self, limit: Optional[int] = None) -> Any:
+        """The items of every page (at most ``limit``) as a pandas DataFrame, one flat row each:
+        see :mod:`vi.tables` for the columns (needs the ``pandas`` extra)."""
+        from .tables import to_dataframe
+
+        return to_dataframe(self.all_items(limit))
