@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from marshmallow import Schema, ValidationError, fields
 
+from .._fastload import Bail, fast_loader
 from ..models import Model, ModelSchema
 from . import geometry
 from .geometry import Box
@@ -79,7 +80,9 @@ class _TypeTagged(fields.Field):
         if not isinstance(kind, str):
             raise ValidationError({"type": ["Missing or not a string."]})
         schema = self.choices.get(kind)
-        return dict(value) if schema is None else schema.load(value)
+        if schema is None:
+            return dict(value)
+        return _load(schema, value)
 
 
 # -- the asset a line points at ------------------------------------------------------------------
@@ -330,12 +333,24 @@ class ViAnnotationSchema(ModelSchema):
 _ANNOTATION = ViAnnotationSchema()
 
 
+def _load(schema: Schema, document: Any) -> Any:
+    """The SDK's generated loader for well-formed documents; marshmallow itself for the rest
+    (and so for every error message)."""
+    fast = fast_loader(schema)
+    if fast is not None:
+        try:
+            return fast(document)
+        except Bail:
+            pass
+    return schema.load(document)
+
+
 def load_annotation(document: Any) -> ViAnnotation:
     """One decoded line → :class:`ViAnnotation` (an :class:`AnnotationFormatError` when invalid)."""
     if not isinstance(document, dict):
         raise AnnotationFormatError(["<line>: expected a JSON object"])
     try:
-        annotation: ViAnnotation = _ANNOTATION.load(document)
+        annotation: ViAnnotation = _load(_ANNOTATION, document)
     except ValidationError as err:
         raise AnnotationFormatError(sorted(_flatten(err.messages))) from None
     return annotation

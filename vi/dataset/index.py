@@ -58,8 +58,9 @@ class _Handles:
     must not interleave). Dropped on pickling and reopened on demand, so an index travels to
     worker processes without file handles."""
 
-    def __init__(self, paths: List[str]) -> None:
-        self.paths = paths
+    def __init__(self, folder: str, names: List[str]) -> None:
+        self.folder = folder
+        self.names = names
         self._lock = threading.Lock()
         self._open: "OrderedDict[int, IO[bytes]]" = OrderedDict()
 
@@ -67,7 +68,7 @@ class _Handles:
         with self._lock:
             handle = self._open.get(file_no)
             if handle is None:
-                handle = open(self.paths[file_no], "rb")
+                handle = open(self.path(file_no), "rb")
                 self._open[file_no] = handle
                 while len(self._open) > MAX_OPEN_FILES:
                     self._open.popitem(last=False)[1].close()
@@ -76,16 +77,19 @@ class _Handles:
             handle.seek(offset)
             return handle.readline()
 
+    def path(self, file_no: int) -> str:
+        return os.path.join(self.folder, self.names[file_no])
+
     def close(self) -> None:
         with self._lock:
             while self._open:
                 self._open.popitem()[1].close()
 
     def __getstate__(self) -> Dict[str, Any]:
-        return {"paths": self.paths}
+        return {"folder": self.folder, "names": self.names}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
-        self.__init__(state["paths"])  # type: ignore[misc]
+        self.__init__(state["folder"], state["names"])  # type: ignore[misc]
 
 
 class SplitIndex:
@@ -98,7 +102,11 @@ class SplitIndex:
         files = annotation_files(self.split_dir)
         self.names: List[str] = image_files(self.images_dir) if self.images_dir is not None else []
         self._build(files)
-        self._handles = _Handles(files)
+        # only the file names are kept (an export may have one annotation file per image)
+        self._handles = _Handles(
+            os.path.join(self.split_dir, "annotations"), [os.path.basename(f) for f in files]
+        )
+        del files
         if warn:
             self._warn_unannotated()
 
@@ -106,7 +114,11 @@ class SplitIndex:
 
     def _build(self, files: List[str]) -> None:
         from_images = self.images_dir is not None
-        lookup: Dict[str, int] = {name: i for i, name in enumerate(self.names)}
+        # With an images folder the names are already sorted: find each line's image by binary
+        # search (no dictionary of 100,000 names next to the list). Without one, the names are
+        # discovered from the lines.
+        names = self.names
+        lookup: Dict[str, int] = {}
         width = array("i", [_UNKNOWN]) * len(self.names)
         height = array("i", [_UNKNOWN]) * len(self.names)
         rec_asset, rec_file, rec_line = array("i"), array("i"), array("i")
@@ -125,8 +137,13 @@ class SplitIndex:
                         raise _bad_line(path, line_no, "not valid JSON (%s)" % err) from None
                     filename, w, h = _asset_of(document, path, line_no)
                     del document
-                    index = lookup.get(filename)
-                    if index is None:
+                    if from_images:
+                        index = bisect_left(names, filename)
+                        found = index < len(names) and names[index] == filename
+                    else:
+                        index = lookup.get(filename, -1)
+                        found = index >= 0
+                    if not found:
                         if from_images:
                             raise _bad_line(
                                 path,
@@ -215,7 +232,7 @@ class SplitIndex:
             record = self._order[k]
             file_no = self._file[record]
             raw = self._handles.read(file_no, self._offset[record])
-            path, line = self._handles.paths[file_no], self._line[record]
+            path, line = self._handles.path(file_no), self._line[record]
             try:
                 document = json.loads(raw)
             except ValueError as err:

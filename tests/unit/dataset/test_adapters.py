@@ -13,7 +13,12 @@ from vi.errors import ViError, ViNotFoundError
 @pytest.fixture
 def root(tmp_path):
     data = [
-        {"filename": "a.png", "annotations": [phrase_grounding("a red car", "red car")], "width": 5, "height": 4},
+        {
+            "filename": "a.png",
+            "annotations": [phrase_grounding("a red car", "red car")],
+            "width": 5,
+            "height": 4,
+        },
         {"filename": "b.png", "annotations": [vqa(("Q?", "A."))], "width": 6, "height": 2},
         {"filename": "c.png", "annotations": [freeform("words")], "width": 3, "height": 3},
     ]

@@ -113,3 +113,18 @@ def test_declared_once_through_the_model_schemas():
     assert issubclass(ViAnnotationSchema, ModelSchema)
     assert ViAnnotation._fields == tuple(ViAnnotationSchema().fields)
     assert GroundedPhrase._fields == ("phrase", "start_token_index", "end_token_index", "bounds")
+
+
+@pytest.mark.parametrize(
+    "contents",
+    [phrase_grounding(), vqa(("a", "b"), ("c", "d")), freeform(), {"type": "Other", "x": 1}],
+    ids=["phrase-grounding", "vqa", "freeform", "unknown"],
+)
+def test_fast_path_builds_what_marshmallow_builds(contents):
+    import json
+
+    document = json.loads(annotation_line("a.jpg", contents, category="c"))
+    fast = load_annotation(document)
+    slow = ViAnnotationSchema().load(document)
+    assert fast == slow and fast.raw == slow.raw == document
+    assert fast.contents == slow.contents and type(fast.contents) is type(slow.contents)
