@@ -25,8 +25,8 @@ from .errors import (
     ViValidationError,
     error_for_status,
 )
-from .logging import LoggingConfig, get_logger, redact, redact_headers
-from .send import Call, RetryPolicy, Sender, SendPolicy, short_text
+from .logging import LoggingConfig, redact, redact_headers
+from .send import Call, RetryPolicy, SendPolicy, short_text
 from .transport import Transport
 
 __all__ = ["Requester", "default_user_agent"]
@@ -63,17 +63,13 @@ class Requester(SendPolicy):
         is_closed: Callable[[], bool],
         logging_config: Optional[LoggingConfig] = None,
     ) -> None:
-        self._config = config
-        self._is_closed = is_closed
-        self._log = get_logger()
+        super().__init__(config, transport, retry=retry, is_closed=is_closed)
         self._log_config = logging_config or LoggingConfig()
         self._base_headers = {
             "Accept": "application/json",
             "User-Agent": config.user_agent,
             "Organization-Id": config.organization_id,
         }
-        self._timeout = config.timeout.as_requests()
-        self._sender = Sender(transport, self, retry=retry, timeout=config.timeout, is_closed=is_closed)
 
     @property
     def _sleep(self) -> Callable[[float], None]:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple, TypeVar, Union
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from .config import Timeout
+from .config import ClientConfig, Timeout
 from .errors import ViClientClosedError, ViError, ViNetworkError, ViTimeoutError
 from .logging import get_logger, redact
 from .retry import CONNECT, POOL, RetryAfterGate, RetryConfig, call_with_retries, retry_after
@@ -73,13 +73,23 @@ class Call:
 
 
 class SendPolicy:
-    """What differs between kinds of request. The defaults log nothing per attempt."""
+    """What differs between kinds of request; each policy sends through its own :class:`Sender`
+    over the client's transport and retry policy. The defaults log nothing per attempt."""
 
     #: shown before the method in retry warnings ("Retrying storage GET ...")
     label = ""
     #: errors such as ``ValueError`` from the transport become ``ViNetworkError`` (API bodies are
     #: plain bytes, so they can only come from the connection; storage bodies are user streams)
     wraps_odd_errors = False
+
+    def __init__(
+        self, config: ClientConfig, transport: Transport, *, retry: RetryPolicy, is_closed: Callable[[], bool]
+    ) -> None:
+        self._config = config
+        self._is_closed = is_closed
+        self._timeout = config.timeout.as_requests()
+        self._log = get_logger()
+        self._sender = Sender(transport, self, retry=retry, timeout=config.timeout, is_closed=is_closed)
 
     def error(self, call: Call, response: requests.Response) -> ViError:
         """The error for a response with a status the call did not want (closed or read)."""

@@ -18,11 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from ..config import ClientConfig
 from ..errors import ViError, ViValidationError, error_for_status
-from ..logging import get_logger
-from ..send import Body, Call, RetryPolicy, Sender, SendPolicy
-from ..transport import Transport
+from ..send import Body, Call, SendPolicy
 
 __all__ = ["StorageSession", "redact_url", "Body"]
 
@@ -54,34 +51,15 @@ class StorageSession(SendPolicy):
 
     label = "storage "
 
-    def __init__(
-        self,
-        config: ClientConfig,
-        transport: Transport,
-        *,
-        retry: RetryPolicy,
-        is_closed: Callable[[], bool],
-    ) -> None:
-        self._timeout = config.timeout.as_requests()
-        self._log = get_logger()
-        self._sender = Sender(transport, self, retry=retry, timeout=config.timeout, is_closed=is_closed)
-
     def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Optional[Mapping[str, str]] = None,
-        body: Body = None,
-        stream: bool = False,
-        expected: Tuple[int, ...] = SUCCESS,
-        timeout: Optional[Tuple[float, float]] = None,
+        self, method: str, url: str, *, timeout: Optional[Tuple[float, float]] = None, **options: Any
     ) -> requests.Response:
-        """One storage request with retries. Returns the response (open, if ``stream``).
+        """One storage request with retries (``options`` as for :meth:`prepare`). Returns the
+        response (open, if ``stream=True``).
 
         Raises the ViError for the final status or transport failure, with ``attempts`` set
         and the URL shown without its signature."""
-        call = self.prepare(method, url, headers=headers, body=body, stream=stream, expected=expected)
+        call = self.prepare(method, url, **options)
         if timeout is not None:
             call.timeout = timeout
         return self.send(call, _as_is)
