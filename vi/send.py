@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple, TypeVar, Union
 
 import requests
@@ -37,36 +38,22 @@ def short_text(err: Any) -> str:
     return redact(str(err))[:300]
 
 
+@dataclass
 class Call:
     """One request as a policy prepared it. ``where`` is what errors and logs show (an API path,
     or a storage URL without its signature); ``expected`` the statuses it wants (any 2xx when
     empty). ``headers`` is read at every attempt, so a reader may change it for the next one (a
     resumed download asks for the rest of the bytes)."""
 
-    __slots__ = ("method", "url", "where", "params", "headers", "body", "stream", "timeout", "expected")
-
-    def __init__(
-        self,
-        method: str,
-        url: str,
-        where: str,
-        *,
-        headers: Dict[str, str],
-        timeout: Tuple[float, float],
-        params: Optional[Mapping[str, Any]] = None,
-        body: Body = None,
-        stream: bool = False,
-        expected: Tuple[int, ...] = (),
-    ) -> None:
-        self.method = method
-        self.url = url
-        self.where = where
-        self.params = params
-        self.headers = headers
-        self.body = body
-        self.stream = stream
-        self.timeout = timeout
-        self.expected = expected
+    method: str
+    url: str
+    where: str
+    headers: Dict[str, str]
+    timeout: Tuple[float, float]
+    params: Optional[Mapping[str, Any]] = None
+    body: Body = None
+    stream: bool = False
+    expected: Tuple[int, ...] = ()
 
     def accepts(self, status: int) -> bool:
         return status in self.expected if self.expected else 200 <= status < 300
