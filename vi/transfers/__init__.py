@@ -1,9 +1,10 @@
 """Moving file bytes: uploads, downloads, checksums, atomic files, progress.
 
-Transfers sit beside the resources under the client: a resource method (``assets.upload``,
-``datasets.download`` …) makes the API calls and hands the storage work to this package, which
-talks to pre-signed URLs through :class:`~vi.transfers.storage.StorageSession` (the client's
-pool, no credentials).
+Transfers build on the resources: a workflow takes the resource whose API calls it needs and the
+client's :class:`~vi.transfers.storage.StorageSession` (its pool and retry policy, no
+credentials), never the whole client. Resource methods (``assets.upload``,
+``datasets.download`` …) reach the workflows through the :class:`~vi.transfers.workflows.Transfers`
+object the client gives them.
 """
 
 from .storage import StorageSession, redact_url
