@@ -35,7 +35,7 @@ from .partitions import (
     fetch_assets,
     plan_asset_partitions,
 )
-from .workers import ClientSource
+from .workers import ClientSource, task
 
 __all__ = [
     "assets_bag",
@@ -112,10 +112,12 @@ def _from_map(func: Callable[..., Any], partitions: List[AssetPartition], meta: 
 # -- assets --------------------------------------------------------------------------------------
 
 
+@task
 def _asset_records(partition: AssetPartition, source: ClientSource) -> List[Dict[str, Any]]:
     return [asset_record(a) for a in fetch_assets(source.client(), partition)]
 
 
+@task
 def _asset_frame(partition: AssetPartition, source: ClientSource) -> Any:
     return _frame(_asset_records(partition, source), ASSET_COLUMNS)
 
@@ -177,6 +179,7 @@ def assets_frame(
 # -- annotations ---------------------------------------------------------------------------------
 
 
+@task
 def _annotation_records(
     partition: AssetPartition, source: ClientSource, workers: int
 ) -> List[Dict[str, Any]]:
@@ -189,6 +192,7 @@ def _annotation_records(
     return [record for records in nested for record in records]
 
 
+@task
 def _annotation_frame(partition: AssetPartition, source: ClientSource, workers: int) -> Any:
     return _frame(_annotation_records(partition, source, workers), ANNOTATION_COLUMNS)
 
@@ -246,7 +250,7 @@ def annotations_frame(
 
 
 def _etl_records(partition: AssetPartition, job: EtlJob) -> List[Dict[str, Any]]:
-    return run_partition(job, partition)
+    return run_partition(job, partition)  # itself a detaching task
 
 
 def etl_bag(

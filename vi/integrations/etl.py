@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 from ..errors import ViConfigurationError, ViError
 from ..transfers.files import safe_name
 from .partitions import AssetPartition, asset_record, fetch_assets, fingerprint
-from .workers import ClientSource
+from .workers import ClientSource, task
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
@@ -295,8 +295,12 @@ def _write_json(path: Path, value: Any) -> None:
     os.replace(temp, path)
 
 
+@task
 def run_partition(job: EtlJob, partition: AssetPartition) -> List[Dict[str, Any]]:
-    """Process one partition in this process; one record per asset (:data:`FILE_COLUMNS`)."""
+    """Process one partition in this process; one record per asset (:data:`FILE_COLUMNS`).
+
+    A failure of the whole partition (its listing cannot be fetched, say) raises a ``ViError``
+    with nothing chained to it (:func:`~vi.integrations.workers.detached`)."""
     if not partition.query.get("contents"):
         raise ViConfigurationError("ETL partitions must be planned with contents=True (download URLs)")
     client = job.source.client()

@@ -18,19 +18,22 @@ it, so that:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Tuple, TypeVar, cast
 
-from ..errors import ViConfigurationError
+from ..errors import ViConfigurationError, ViError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
 
-__all__ = ["ClientSource", "worker_client", "forget_worker_clients"]
+__all__ = ["ClientSource", "worker_client", "forget_worker_clients", "detached", "task"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _LOCK = threading.Lock()
 _CLIENTS: Dict[Tuple[int, str], "Client"] = {}
@@ -153,3 +156,31 @@ def forget_worker_clients() -> int:
     for client in clients:
         client.close()
     return len(clients)
+
+
+def detached(error: ViError) -> ViError:
+    """A copy of ``error`` without the exceptions chained to it or its traceback.
+
+    A worker sends a failed task's exception to the scheduler and the client with its
+    ``__cause__``/``__context__`` chain (Dask pickles exceptions with ``tblib``). Under a
+    ``ViNetworkError`` that chain holds the HTTP library's exception and, in it, the request
+    with its ``Authorization`` header; the copy keeps every field of the error and nothing
+    else."""
+    rebuild, args = error.__reduce__()[:2]
+    return cast(ViError, rebuild(*args))
+
+
+def task(func: F) -> F:
+    """Wrap a task function so that a ``ViError`` leaves it :func:`detached` (raised outside
+    the ``except`` block, so nothing is chained to it either)."""
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        failure = None
+        try:
+            return func(*args, **kwargs)
+        except ViError as error:
+            failure = detached(error)
+        raise failure
+
+    return cast(F, run)

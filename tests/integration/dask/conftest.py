@@ -20,6 +20,15 @@ N_WORKERS = 2
 
 
 @pytest.fixture(scope="package")
+def vd():
+    """``vi.integrations.dask``, imported when the first test here runs, not at collection: dask
+    installs tblib's exception pickling for the whole process when it is imported."""
+    import vi.integrations.dask
+
+    return vi.integrations.dask
+
+
+@pytest.fixture(scope="package")
 def vi_server():
     with LocalViServer(datasets=1, assets_per_dataset=2, runs=0, operation_delay=0.05) as server:
         yield server

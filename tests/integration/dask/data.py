@@ -1,8 +1,21 @@
 """Datasets with known bytes for the Dask tests (set directly in the server's state: fast)."""
 
 import hashlib
+import importlib.util
+
+import pytest
 
 from vi.transfers.crc32c import crc32c, to_base64
+
+#: dask, distributed and pandas are all there (the ``dask`` extra). Checked without importing
+#: them: importing dask installs tblib's exception pickling process-wide, which would change
+#: what every later test in this process sees (see ``vd`` in conftest.py).
+HAVE_DASK = all(importlib.util.find_spec(m) is not None for m in ("dask", "distributed", "pandas"))
+
+
+def skip_without_dask():
+    if not HAVE_DASK:
+        pytest.skip("needs the dask extra (dask[dataframe,distributed], pandas)", allow_module_level=True)
 
 
 def composite(server, dataset_id):

@@ -10,22 +10,21 @@ import pickle
 
 import pytest
 
-pytest.importorskip("distributed")
-pytest.importorskip("pandas")
-cloudpickle = pytest.importorskip("cloudpickle")
+from .data import make_dataset, skip_without_dask  # noqa: E402
+
+skip_without_dask()
 
 import vi  # noqa: E402
-from vi.integrations import dask as vd  # noqa: E402
 from vi.integrations.workers import ClientSource  # noqa: E402
-
-from .data import make_dataset  # noqa: E402
 
 
 def _graph_bytes(collection):
+    import cloudpickle
+
     return cloudpickle.dumps(dict(collection.__dask_graph__()))
 
 
-def test_5000_assets_listed_and_downloaded_on_the_workers(vi_server, vclient, dclient, tmp_path):
+def test_5000_assets_listed_and_downloaded_on_the_workers(vd, vi_server, vclient, dclient, tmp_path):
     dataset_id, expected = make_dataset(vclient, vi_server, "five-thousand", 5000)
     frame = vd.assets_frame(vclient, dataset_id)  # plans here: one walk, 5 tokens
     assert frame.npartitions == 5
@@ -50,7 +49,7 @@ def test_5000_assets_listed_and_downloaded_on_the_workers(vi_server, vclient, dc
         assert (folder / name).read_bytes() == data, name
 
 
-def test_secret_stays_out_of_the_graph_unless_asked(vi_server, vclient, tmp_path):
+def test_secret_stays_out_of_the_graph_unless_asked(vd, vi_server, vclient, tmp_path):
     dataset_id, _ = make_dataset(vclient, vi_server, "secret", 3)
     secret = vi_server.secret_key.encode()
     collections = [
@@ -84,7 +83,9 @@ def _client_identity(source):
     return os.getpid(), id(client)
 
 
-def test_one_client_per_worker_and_connections_within_max_connections(vi_server, vclient, dclient, tmp_path):
+def test_one_client_per_worker_and_connections_within_max_connections(
+    vd, vi_server, vclient, dclient, tmp_path
+):
     dataset_id, expected = make_dataset(vclient, vi_server, "pool", 240)
     capped = vi.Client(
         secret_key=vi_server.secret_key,
@@ -117,7 +118,7 @@ def test_one_client_per_worker_and_connections_within_max_connections(vi_server,
     assert 3 <= stats.max_requests_in_flight <= 2 * 2, stats
 
 
-def test_annotations_frame_matches_the_api(vi_server, vclient, dclient):
+def test_annotations_frame_matches_the_api(vd, vi_server, vclient, dclient):
     dataset = next(d for d in vclient.datasets if vclient.assets.count(d.dataset_id) > 0)
     expected = {
         a.annotation_id: a.asset_id
@@ -128,6 +129,35 @@ def test_annotations_frame_matches_the_api(vi_server, vclient, dclient):
     frame = vd.annotations_frame(vclient, dataset.dataset_id, page_size=1).compute()
     assert dict(zip(frame.annotation_id, frame.asset_id)) == expected
     assert len(frame) == len(expected)
+
+
+def test_errors_from_workers_carry_no_secret(vd, vi_server, vclient, dclient):
+    """A listing that fails on a worker (every attempt dropped) reaches the driver as a ViError
+    with nothing chained to it: Dask pickles a failed task's exception with its context, and a
+    network error's context holds the request with its Authorization header."""
+    import traceback
+
+    dataset_id, _ = make_dataset(vclient, vi_server, "unreachable", 3)
+    impatient = vi.Client(
+        secret_key=vi_server.secret_key,
+        organization_id=vi_server.organization_id,
+        endpoint=vi_server.url,
+        retry_config=vi.RetryConfig(max_retries=1, base_delay=0.01, max_delay=0.02),
+    )
+    bag = vd.assets_bag(impatient, dataset_id)  # planned before the fault
+    vi_server.faults.add("GET", r"/assets$", drop=True, times=None)
+    try:
+        with pytest.raises(vi.ViError) as info:
+            bag.compute()
+    finally:
+        vi_server.faults.clear()
+        impatient.close()
+    error = info.value
+    assert isinstance(error, vi.errors.ViNetworkError)
+    secret = vi_server.secret_key
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    assert secret not in text and secret.encode() not in pickle.dumps(error)
+    assert error.__context__ is None and error.__cause__ is None
 
 
 def test_import_vi_does_not_import_dask():

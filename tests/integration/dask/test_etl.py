@@ -8,12 +8,9 @@ import time
 
 import pytest
 
-pytest.importorskip("distributed")
-pytest.importorskip("pandas")
+from .data import make_dataset, skip_without_dask, stored_files  # noqa: E402
 
-from vi.integrations import dask as vd  # noqa: E402
-
-from .data import make_dataset, stored_files  # noqa: E402
+skip_without_dask()
 
 
 def reverse(source, target, record):
@@ -43,7 +40,7 @@ def _exact(server, target, expected):
     assert stored_files(server, target) == {name: data[::-1] for name, data in expected.items()}
 
 
-def test_worker_killed_mid_upload_then_rerun_completes_exactly(vi_server, vclient, dclient, tmp_path):
+def test_worker_killed_mid_upload_then_rerun_completes_exactly(vd, vi_server, vclient, dclient, tmp_path):
     source_id, expected = make_dataset(vclient, vi_server, "kill-source", 400)
     target_id = str(vclient.datasets.create("kill-target").dataset_id)
     work = tmp_path / "shared" / "work"
@@ -89,7 +86,7 @@ def test_worker_killed_mid_upload_then_rerun_completes_exactly(vi_server, vclien
     assert vi_server.stats.creates["asset"] == 400
 
 
-def test_faults_injected_and_the_job_still_exact(vi_server, vclient, dclient, tmp_path):
+def test_faults_injected_and_the_job_still_exact(vd, vi_server, vclient, dclient, tmp_path):
     source_id, expected = make_dataset(vclient, vi_server, "fault-source", 300)
     target_id = str(vclient.datasets.create("fault-target").dataset_id)
     vi_server.stats.reset()
@@ -123,7 +120,7 @@ def test_faults_injected_and_the_job_still_exact(vi_server, vclient, dclient, tm
     assert vi_server.stats.creates["asset"] == 300
 
 
-def test_every_file_reported_with_its_reason(vi_server, vclient, dclient, tmp_path):
+def test_every_file_reported_with_its_reason(vd, vi_server, vclient, dclient, tmp_path):
     source_id, expected = make_dataset(vclient, vi_server, "report-source", 30)
     target_id = str(vclient.datasets.create("report-target").dataset_id)
     names = sorted(expected)
