@@ -2,7 +2,9 @@
 
 Nothing happens at import: no directories, files or handlers. A client attaches handlers only
 when its :class:`LoggingConfig` asks for console or file output; otherwise records simply flow
-to whatever the application configured for the ``vi`` logger. Every record the SDK emits passes
+to whatever the application configured for the ``vi`` logger. The ``vi`` logger carries the
+libraries' customary ``NullHandler`` (added before the first record), so an application that
+configured no logging at all gets no stray output on stderr. Every record the SDK emits passes
 a redaction filter, and credential headers are never handed to it in the first place.
 """
 
@@ -197,12 +199,18 @@ class RedactingFilter(logging.Filter):
 
 
 _FILTER = RedactingFilter()
+#: The library convention: a ``NullHandler`` on the package logger, so that an application that
+#: configured no logging sees nothing (rather than Python's last-resort handler printing every
+#: warning to stderr), and one that did configure logging sees every record through its own.
+_NULL_HANDLER = logging.NullHandler()
 
 
 def get_logger() -> logging.Logger:
     logger = logging.getLogger(LOGGER_NAME)
     if _FILTER not in logger.filters:
         logger.addFilter(_FILTER)
+    if _NULL_HANDLER not in logger.handlers:
+        logger.addHandler(_NULL_HANDLER)
     return logger
 
 

@@ -4,21 +4,24 @@ Create the session, register every file (size, base64 CRC-32C, ``kind``), PUT ea
 URL the service gave for it, report ``FilesInserted`` (``Reached``, or ``FailedReach`` when a
 file could not be sent), then with ``wait`` poll until the service has imported everything.
 A file that fails is reported with its reason; files that could not be sent abandon the session
-rather than importing half of it.
+rather than importing half of it. The service's own verdict on the lines of the files (how many
+annotations it inserted, how many lines it rejected) is on the result, and rejected lines make
+the result not ``ok``. A failure that stops the whole import (a closed client, a refused key, a
+dataset that does not exist) raises the error of the API call that met it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Union
 
-from ..errors import ViError, ViInvalidParameterError, ViOperationError, ViTimeoutError, ViUploadError
+from ..errors import ViError, ViInvalidParameterError, ViOperationError, ViTimeoutError
 from ..logging import get_logger
 from .asset_uploads import DEFAULT_POLL_INTERVAL
 from .crc32c import crc32c_file, to_base64
 from .progress import Progress, ProgressCallback
 from .sources import Source, annotation_sources
 from .storage import StorageSession
-from .upload_jobs import UploadRun, reason_for, upload_progress, worker_count
+from .upload_jobs import UploadRun, failure_error, reason_for, upload_progress, worker_count
 from .upload_results import AnnotationUploadResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,7 +58,11 @@ def upload_annotations(
 
     Files are registered under their base names (the API's keys); two files with one base name
     are refused before any request. ``failure_policies`` may set ``on_bad_annotation``,
-    ``on_bad_file``, ``on_overwritten`` (``Warn``, ``RejectFile``, ``RejectSession``)."""
+    ``on_bad_file``, ``on_overwritten`` (``Warn``, ``RejectFile``, ``RejectSession``).
+
+    The result's ``inserted``/``rejected`` are the service's counts once the import finished;
+    ``ok`` is false if a file failed or a line was rejected. ``raise_on_failure=True`` raises
+    :class:`~vi.errors.ViUploadError` for failed files or rejected lines."""
     from ..resources import check_id
 
     if not isinstance(kind, str) or not kind:
@@ -67,14 +74,21 @@ def upload_annotations(
     workers = worker_count(max_workers, max_connections)
     check_id("dataset_id", dataset_id)
     items = annotation_sources(paths, pattern=pattern, recursive=recursive, kind=kind)
+    storage.check_open()
     result = AnnotationUploadResult(dataset_id=dataset_id, confirmed=wait)
+    _log.info(
+        "Importing %d annotation file(s), %d bytes, into dataset %s",
+        len(items),
+        sum(i.size for i in items),
+        dataset_id,
+    )
     reporter, owned = upload_progress(progress, show_progress)
     reporter.set_totals(total_bytes=sum(i.size for i in items), total_files=len(items))
     run = UploadRun(storage, dataset_id, workers, reporter)
     try:
         for item, error in run.run_all([(i, _hasher(i)) for i in items]):
             if error is not None:
-                result.failed[item.name] = reason_for(error)
+                result.fail(item.name, reason_for(error), error)
         if result.failed:
             for item in items:
                 result.failed.setdefault(item.name, "not sent: another file of this import could not be read")
@@ -101,7 +115,7 @@ def upload_annotations(
             raise
         for item, error in outcomes:
             if error is not None:
-                result.failed[item.name] = reason_for(error)
+                result.fail(item.name, reason_for(error), error)
                 reporter.file_done(item.name, failed=True)
         if result.failed:
             session = _report_import(annotations, dataset_id, session_id, "UserUploadErrored") or session
@@ -113,6 +127,7 @@ def upload_annotations(
             return _finish(result, raise_on_failure)
         result.session = annotations.update_import_status(dataset_id, session_id, "Reached")
         if wait:
+            _log.info("Import session %s: files sent, waiting for the service to import them", session_id)
             _await(annotations, result, [i.name for i in items], timeout, poll_interval)
         for item in items:
             if item.name not in result.failed:
@@ -151,6 +166,7 @@ def _await(
         result.session = annotations.wait_until_done(
             dataset_id, session_id, timeout=timeout, poll_interval=poll_interval
         )
+        result.count_annotations(result.session)
     except ViOperationError as error:
         final = annotations.get_import_session(dataset_id, session_id)
         result.session = final
@@ -172,10 +188,20 @@ def _report_import(annotations: "Annotations", dataset_id: str, session_id: str,
 
 
 def _finish(result: AnnotationUploadResult, raise_on_failure: bool) -> AnnotationUploadResult:
-    if raise_on_failure and result.failed:
-        raise ViUploadError(
-            "%d annotation file(s) failed to import: %s"
-            % (len(result.failed), "; ".join("%s: %s" % kv for kv in sorted(result.failed.items())[:5])),
-            details={"failed": dict(result.failed), "session_id": result.session_id, "result": result},
+    _log.info("%s", result.summary().splitlines()[0])
+    if raise_on_failure and (result.failed or result.rejected):
+        if result.failed:
+            message = "%d annotation file(s) failed to import" % len(result.failed)
+        else:
+            message = "The import of dataset %s rejected %d line(s)" % (
+                result.dataset_id,
+                result.rejected or 0,
+            )
+        raise failure_error(
+            message,
+            result.failed,
+            result.errors,
+            session_id=result.session_id,
+            result=result,
         )
     return result

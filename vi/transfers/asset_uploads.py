@@ -9,7 +9,11 @@ What they promise, against the official client's upload bugs:
 * the CRC-32C is sent as the ingestion flow wants it (:mod:`vi.transfers.crc32c`);
 * a file that fails — locally, at storage, or rejected by the service (``ECORRUPT``,
   ``EBADSIZE`` …) — is in the result's ``failed`` with its reason, never swallowed;
-  ``raise_on_failure=True`` turns that into ``ViUploadError``;
+  ``raise_on_failure=True`` turns that into ``ViUploadError`` (with the status and the error of
+  the first file that failed);
+* a failure that stops the whole call — a closed client, a refused key (401/403), a dataset
+  that does not exist (404), any error opening an ingestion session — raises the same
+  ``ViError`` subclass the plain API call raises, with that error chained as its cause;
 * server descriptors are matched by the exact name sent, never by basename;
 * with ``resume=<path>`` a rerun skips what already arrived (:mod:`vi.transfers.manifest`).
 """
@@ -21,11 +25,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from ..errors import (
+    ViClientClosedError,
     ViError,
     ViInvalidParameterError,
     ViOperationError,
     ViTimeoutError,
-    ViUploadError,
     ViValidationError,
 )
 from ..logging import get_logger
@@ -34,7 +38,7 @@ from .manifest import UploadManifest
 from .progress import Progress, ProgressCallback
 from .sources import Cancelled, Source, asset_sources
 from .storage import StorageSession
-from .upload_jobs import UploadRun, reason_for, upload_progress, worker_count
+from .upload_jobs import UploadRun, failure_error, reason_for, upload_progress, worker_count, workflow_error
 from .upload_results import AssetUploadResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,8 +145,14 @@ def upload_assets(
     tqdm bar when stderr is a terminal.
 
     Returns an :class:`AssetUploadResult`; with ``raise_on_failure=True`` any failed file raises
-    :class:`~vi.errors.ViUploadError` whose ``details["failed"]`` maps names to reasons (and
-    ``details["result"]`` holds the result)."""
+    :class:`~vi.errors.ViUploadError` whose ``details["failed"]`` maps names to reasons,
+    ``details["errors"]`` names to exceptions, and ``details["result"]`` holds the result; its
+    ``status_code`` and cause are those of the first file that failed with an error.
+
+    A failure that is not about one file stops the call with the error the API call raised (same
+    class, chained as the cause; ``details["result"]`` holds what earlier batches did): the
+    client is closed, the key is refused, the dataset does not exist, or an ingestion session
+    cannot be opened."""
     from ..resources import check_id
 
     settings = IngestionOptions(**options)
@@ -155,7 +165,14 @@ def upload_assets(
     items = asset_sources(
         paths, assets_bytes, pattern=pattern, recursive=recursive, relative_names=relative_names
     )
+    storage.check_open()  # before reading every file for its checksum
     result = AssetUploadResult(dataset_id=dataset_id, confirmed=settings.wait)
+    _log.info(
+        "Uploading %d file(s), %d bytes, to dataset %s",
+        len(items),
+        sum(i.size for i in items),
+        dataset_id,
+    )
     manifest = UploadManifest(resume, dataset_id) if resume is not None else None
     reporter, owned = upload_progress(progress, show_progress)
     run = UploadRun(storage, dataset_id, workers, reporter)
@@ -178,20 +195,15 @@ def upload_assets(
         if owned:
             reporter.close()
     result.bytes_uploaded = run.bytes_sent
+    _log.info("%s", result.summary().splitlines()[0])
     if raise_on_failure and result.failed:
-        raise ViUploadError(
-            "%d of %d file(s) failed to upload: %s"
-            % (
-                len(result.failed),
-                result.total,
-                "; ".join("%s: %s" % kv for kv in sorted(result.failed.items())[:5]),
-            ),
-            details={
-                "failed": dict(result.failed),
-                "succeeded": list(result.succeeded),
-                "session_ids": list(result.session_ids),
-                "result": result,
-            },
+        raise failure_error(
+            "%d of %d file(s) failed to upload" % (len(result.failed), result.total),
+            result.failed,
+            result.errors,
+            succeeded=list(result.succeeded),
+            session_ids=list(result.session_ids),
+            result=result,
         )
     return result
 
@@ -287,7 +299,7 @@ def _checksums(run: UploadRun, items: List[Source], result: AssetUploadResult) -
     jobs = [(item, _bind(one, item)) for item in items]
     for item, error in run.run_all(jobs):
         if error is not None:
-            result.failed[item.name] = reason_for(error)
+            result.fail(item.name, reason_for(error), error)
             run.progress.file_done(item.name, failed=True)
 
 
@@ -309,6 +321,7 @@ class _Batch:
 
     session: Any
     failed: Dict[str, str] = field(default_factory=dict)
+    errors: Dict[str, BaseException] = field(default_factory=dict)
     sent: List[Source] = field(default_factory=list)
     multiparts: Dict[str, _Multipart] = field(default_factory=dict)
 
@@ -347,8 +360,11 @@ class _Batches:
                 self._abort(state)
             self._cancel(batch.session_id)
             raise
+        closed = next((e for e in batch.errors.values() if isinstance(e, ViClientClosedError)), None)
+        if closed is not None:  # closed in another thread meanwhile: nothing more can be sent
+            raise workflow_error(closed, "Upload to dataset %s stopped" % self.dataset_id, self.result)
         for name, reason in batch.failed.items():
-            self.result.failed[name] = reason
+            self.result.fail(name, reason, batch.errors.get(name))
             self.run.progress.file_done(name, failed=True)
             if self.manifest is not None:
                 self.manifest.forget(name)
@@ -372,12 +388,19 @@ class _Batches:
                 self.dataset_id, specs, self.options.failure_mode, self.options.on_asset_overwritten
             )
         except ViError as error:
-            for item in items:
-                self.result.failed[item.name] = "could not start an ingestion session: %s" % reason_for(error)
-                self.run.progress.file_done(item.name, failed=True)
-            return None
+            raise workflow_error(
+                error,
+                "Cannot upload to dataset %s: could not start an ingestion session" % self.dataset_id,
+                self.result,
+            ) from error
         batch = _Batch(session)
         self.result.session_ids.append(batch.session_id)
+        _log.info(
+            "Ingestion session %s: sending %d file(s) to dataset %s",
+            batch.session_id,
+            len(items),
+            self.dataset_id,
+        )
         return batch
 
     def _transfer(self, batch: _Batch, items: List[Source]) -> None:
@@ -401,7 +424,9 @@ class _Batches:
                     self._after_send(batch, by_name[name])
             elif number == 0:
                 batch.failed[name] = reason_for(error)
+                batch.errors[name] = error
             elif batch.multiparts[name].error is None:
+                batch.errors[name] = error
                 batch.multiparts[name].error = "part %d: %s" % (number, reason_for(error))
 
         self.run.run_all(jobs, on_result)
@@ -411,6 +436,7 @@ class _Batches:
                     self.assets.complete_multipart_upload(self.dataset_id, state.upload_id)
                 except ViError as error:
                     state.error = "could not complete the multipart upload: %s" % reason_for(error)
+                    batch.errors[name] = error
             if state.error is not None:
                 batch.failed[name] = state.error
                 self._abort(state)
@@ -427,6 +453,7 @@ class _Batches:
             )
         except ViError as error:
             batch.failed[item.name] = "could not start a multipart upload: %s" % reason_for(error)
+            batch.errors[item.name] = error
             return []
         state = _Multipart(item, mpu.multipart_upload_id, max(1, mpu.status.part_count))
         batch.multiparts[item.name] = state
@@ -458,6 +485,7 @@ class _Batches:
                     return
             except OSError as error:
                 batch.failed[item.name] = "cannot read the file: %s" % error
+                batch.errors[item.name] = error
                 return
         batch.sent.append(item)
         if self.manifest is not None:
@@ -476,6 +504,8 @@ class _Batches:
         result, manifest = self.result, self.manifest
         final = batch.session
         if self.options.wait or batch.failed:
+            if self.options.wait:
+                _log.info("Ingestion session %s: waiting for the service to process it", batch.session_id)
             final = self._await(batch.session_id)
             if final is None:
                 for item in batch.sent:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from .fetch import FileDownload
 
 __all__ = ["AssetDownloadResult", "DatasetDownloadResult", "ModelDownloadResult", "SPLITS"]
 
 SPLITS = ("training", "validation", "dump")
+
+#: Files in ``<split>/annotations`` that hold annotations, whatever the export format: Vi JSONL,
+#: COCO (``.json``), Pascal VOC (``.xml``), YOLO (``.txt``), CSV and TFRecord.
+ANNOTATION_SUFFIXES = (".jsonl", ".json", ".xml", ".txt", ".csv", ".tfrecord")
+#: Files there that are not annotations: the class lists of the YOLO formats.
+NOT_ANNOTATIONS = ("classes.txt",)
 
 
 def _dir_size(root: Path) -> int:
@@ -89,15 +95,25 @@ class AssetDownloadResult:
 
 
 class DatasetDownloadResult:
-    """An extracted dataset export."""
+    """An extracted dataset export.
+
+    ``downloaded`` is False when the folder already held the dataset and ``overwrite`` was not
+    set: nothing was exported or downloaded, and the files are those of the earlier download
+    (``export_id`` and ``format`` then come from its ``metadata.json``)."""
 
     def __init__(
-        self, dataset_id: str, save_dir: Path, export_id: Optional[str] = None, downloaded: bool = True
+        self,
+        dataset_id: str,
+        save_dir: Path,
+        export_id: Optional[str] = None,
+        downloaded: bool = True,
+        format: Optional[str] = None,
     ) -> None:
         self.dataset_id = dataset_id
         self.save_dir = str(save_dir)
         self.export_id = export_id
         self.downloaded = downloaded
+        self.format = format
 
     @property
     def save_path(self) -> Path:
@@ -111,20 +127,28 @@ class DatasetDownloadResult:
     def splits(self) -> List[str]:
         return [s for s in SPLITS if (self.save_path / s).is_dir()]
 
-    def _count(self, sub: str, pattern: str) -> Dict[str, int]:
+    def _count(self, sub: str, keep: Callable[[Path], bool]) -> Dict[str, int]:
         out = {}
         for split in self.splits:
             folder = self.save_path / split / sub
-            out[split] = sum(1 for p in folder.rglob(pattern) if p.is_file()) if folder.is_dir() else 0
+            out[split] = (
+                sum(1 for p in folder.rglob("*") if p.is_file() and keep(p)) if folder.is_dir() else 0
+            )
         return out
 
     @property
     def asset_count(self) -> Dict[str, int]:
-        return self._count("assets", "*")
+        """Files in ``<split>/assets``, per split."""
+        return self._count("assets", lambda path: True)
 
     @property
     def annotation_count(self) -> Dict[str, int]:
-        return self._count("annotations", "*.jsonl")
+        """Annotation files in ``<split>/annotations``, per split, in any export format: Vi JSONL,
+        COCO, Pascal VOC, YOLO (not its ``classes.txt``), CSV, TFRecord."""
+        return self._count(
+            "annotations",
+            lambda path: path.suffix.lower() in ANNOTATION_SUFFIXES and path.name not in NOT_ANNOTATIONS,
+        )
 
     @property
     def file_list(self) -> List[str]:
@@ -132,6 +156,8 @@ class DatasetDownloadResult:
 
     def summary(self) -> str:
         lines = ["Dataset %s → %s (%.2f MB)" % (self.dataset_id, self.save_dir, self.size_mb)]
+        if not self.downloaded:
+            lines[0] += ": already there, not downloaded again (overwrite=True downloads a fresh copy)"
         assets, annotations = self.asset_count, self.annotation_count
         for split in self.splits:
             lines.append("  %s: %d assets, %d annotation files" % (split, assets[split], annotations[split]))
@@ -141,7 +167,11 @@ class DatasetDownloadResult:
         print(self.summary())
 
     def __repr__(self) -> str:
-        return "DatasetDownloadResult(%r, save_dir=%r)" % (self.dataset_id, self.save_dir)
+        return "DatasetDownloadResult(%r, save_dir=%r%s)" % (
+            self.dataset_id,
+            self.save_dir,
+            "" if self.downloaded else ", downloaded=False",
+        )
 
 
 class ModelDownloadResult:
@@ -189,12 +219,15 @@ class ModelDownloadResult:
         return _file_list(self._dir)
 
     def summary(self) -> str:
-        return "Model %s%s → %s (%.2f MB%s)" % (
+        return "Model %s%s → %s (%.2f MB%s)%s" % (
             self.run_id,
             "/" + self.model_id if self.model_id else "",
             self._dir,
             self.size_mb,
             ", adapter" if self.has_adapter else "",
+            ""
+            if self.downloaded
+            else ": already there, not downloaded again (overwrite=True downloads it afresh)",
         )
 
     def info(self) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
 
 from ..errors import ViDownloadError, ViError, ViOperationError, ViValidationError
+from ..logging import get_logger
 from . import crc32c
 from .archives import fetch_and_extract
 from .download_results import AssetDownloadResult, DatasetDownloadResult, ModelDownloadResult
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 PathArg = Union[str, "os.PathLike[str]"]
+
+_log = get_logger()
 
 #: Which export formats each dataset type accepts.
 FULL_FORMATS: Dict[str, Tuple[str, ...]] = {
@@ -106,6 +109,7 @@ def download_assets(
         if link is not None and getattr(link, "url", None):
             listed.append((asset, link.url))
     names = unique_names((a.asset_id, a.filename) for a, _ in listed)
+    _log.info("Downloading %d asset file(s) of dataset %s into %s", len(listed), dataset_id, target)
     tracker, owned = progress_for(progress, show_progress)
     tracker.set_totals(
         total_files=len(listed),
@@ -148,6 +152,7 @@ def download_assets(
             tracker.close()
     failed = {o.path.name: o.reason or "failed" for o in outcomes if o.status == "failed"}
     result = AssetDownloadResult(dataset_id, target, outcomes, len(listed), failed)
+    _log.info("%s", result.summary())
     if failed and raise_on_failure:
         first = next(o.error for o in outcomes if o.status == "failed")
         raise ViDownloadError(
@@ -196,6 +201,16 @@ def _non_empty(path: Path) -> bool:
         return False
 
 
+def _existing_export(target: Path) -> Dict[str, Any]:
+    """What the ``metadata.json`` of an earlier download says (empty when there is none)."""
+    try:
+        with open(target / "metadata.json", encoding="utf-8") as handle:
+            found = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def download_dataset(
     datasets: "Datasets",
     storage: StorageSession,
@@ -217,27 +232,43 @@ def download_dataset(
     ``<save_dir>/<dataset_id>/``.
 
     Order: an existing non-empty target with ``overwrite=False`` is returned at once (no export
-    is created); the export format is checked against the dataset's type *before* any export is
-    created; the wait has a ``timeout`` (``ViTimeoutError``). Without ``export_settings`` the
-    format is ``ViFull``, or ``ViJsonl`` with ``annotations_only``. The archive download is
-    ranged, verified and resumable; extraction goes to a staging folder that replaces the
-    target only when complete."""
+    is created; the result's ``downloaded`` is False and the reuse is logged); the export
+    format is checked against the dataset's type *before* any export is created; the wait has a
+    ``timeout`` (``ViTimeoutError``). Without ``export_settings`` the format is ``ViFull``, or
+    ``ViJsonl`` with ``annotations_only``. With ``export_id`` the existing export's own format
+    decides (``annotations_only`` and ``export_settings`` do not apply to it). The archive
+    download is ranged, verified and resumable; extraction goes to a staging folder that
+    replaces the target only when complete."""
     from ..resources.datasets import DatasetExportSettings
 
     target = Path(save_dir).expanduser() / safe_name(dataset_id)
     if not overwrite and _non_empty(target):
-        return DatasetDownloadResult(dataset_id, target, export_id, downloaded=False)
+        earlier = _existing_export(target)
+        _log.info(
+            "Dataset %s is already in %s (export %s): not downloading it again; pass overwrite=True to "
+            "download a fresh copy",
+            dataset_id,
+            target,
+            earlier.get("exportId") or "unknown",
+        )
+        return DatasetDownloadResult(
+            dataset_id,
+            target,
+            export_id or earlier.get("exportId"),
+            downloaded=False,
+            format=earlier.get("format"),
+        )
     if export_settings is None:
         settings = DatasetExportSettings(format="ViJsonl" if annotations_only else "ViFull")
     else:
         settings = DatasetExportSettings.coerce(export_settings)
-    dataset = datasets.get(dataset_id)
     if export_id is None:
+        dataset = datasets.get(dataset_id)
         _check_format(dataset.type, str(settings.format), annotations_only)
         export_id = datasets.create_export(dataset_id, settings).dataset_export_id
-    else:
-        existing = datasets.get_export(dataset_id, export_id)
-        _check_format(dataset.type, str(existing.spec.format), annotations_only)
+        _log.info(
+            "Export %s of dataset %s created (%s); waiting for it", export_id, dataset_id, settings.format
+        )
     wait_args: Dict[str, Any] = {"timeout": timeout}
     if poll_interval is not None:
         wait_args["poll_interval"] = poll_interval
@@ -253,6 +284,7 @@ def download_dataset(
             raise download_error("The export %s no longer has a download URL" % fixed_export_id)
         return str(fresh.url)
 
+    _log.info("Export %s of dataset %s is ready; downloading it into %s", export_id, dataset_id, target)
     tracker, owned = progress_for(progress, show_progress)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -278,7 +310,9 @@ def download_dataset(
     }
     with open(target / "metadata.json", "w", encoding="utf-8") as handle:
         json.dump(metadata, handle, indent=2)
-    return DatasetDownloadResult(dataset_id, target, export_id)
+    result = DatasetDownloadResult(dataset_id, target, export_id, format=str(export.spec.format))
+    _log.info("Dataset %s downloaded into %s", dataset_id, target)
+    return result
 
 
 def download_annotations(
@@ -353,7 +387,14 @@ def download_model(
     target = Path(save_dir).expanduser() / safe_name(model.run_id)
     model_id = getattr(model, "model_id", None)
     if not overwrite and _model_layout_problem(target) is None:
+        _log.info(
+            "Model of run %s is already in %s: not downloading it again; pass overwrite=True to download "
+            "a fresh copy",
+            model.run_id,
+            target,
+        )
         return ModelDownloadResult(model.run_id, target, model_id, downloaded=False)
+    _log.info("Downloading model %s of run %s into %s", model_id or "(latest)", model.run_id, target)
 
     def refresh() -> str:
         contents = models.get(run_id, ckpt, contents=True).status.contents
@@ -382,4 +423,5 @@ def download_model(
     finally:
         if owned:
             tracker.close()
+    _log.info("Model of run %s downloaded into %s", model.run_id, target)
     return ModelDownloadResult(model.run_id, target, model_id)

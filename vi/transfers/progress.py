@@ -3,13 +3,16 @@
 One :class:`Progress` object is shared by all the workers of a transfer (it is thread-safe).
 It reports bytes and files; a callback gets a :class:`ProgressEvent` after every change, and the
 tqdm bar (only when tqdm is installed, ``show_progress`` is true and stderr is a terminal)
-shows the byte count. A quiet, non-interactive run therefore prints nothing at all.
+shows the byte count, and stays on screen when the transfer ends. A quiet, non-interactive run
+therefore prints nothing at all. Asking for a bar on a terminal without tqdm installed warns
+once per process (``pip install vi-requests[progress]``) rather than silently drawing nothing.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+import warnings
 from typing import Any, Callable, NamedTuple, Optional
 
 __all__ = ["ProgressEvent", "Progress", "ProgressCallback"]
@@ -28,6 +31,20 @@ class ProgressEvent(NamedTuple):
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
+
+
+_warned_no_tqdm = threading.Event()
+
+
+def _warn_no_tqdm() -> None:
+    if not _warned_no_tqdm.is_set():
+        _warned_no_tqdm.set()
+        warnings.warn(
+            "show_progress=True draws a progress bar only with tqdm installed: "
+            "pip install 'vi-requests[progress]' (or pip install tqdm)",
+            RuntimeWarning,
+            stacklevel=4,
+        )
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -69,6 +86,7 @@ class Progress:
                 from tqdm import tqdm  # optional: pip install vi-requests[progress]
             except ImportError:
                 tqdm = None
+                _warn_no_tqdm()
             if tqdm is not None:
                 self._bar = tqdm(
                     total=total_bytes,
@@ -77,7 +95,7 @@ class Progress:
                     unit_divisor=1024,
                     desc=operation.capitalize(),
                     file=out,
-                    leave=False,
+                    leave=True,  # the finished bar stays: it is the record of what was done
                 )
 
     def set_totals(self, *, total_bytes: Optional[int] = None, total_files: Optional[int] = None) -> None:

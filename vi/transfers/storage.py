@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from ..errors import ViError, ViValidationError, error_for_status
+from ..errors import ViClientClosedError, ViError, ViValidationError, error_for_status
 from ..send import Body, Call, SendPolicy
 
 __all__ = ["StorageSession", "redact_url", "Body"]
@@ -50,6 +50,12 @@ class StorageSession(SendPolicy):
     """Sends storage requests through a client's transport (its shared connection pool)."""
 
     label = "storage "
+
+    def check_open(self) -> None:
+        """Raise :class:`~vi.errors.ViClientClosedError` now if the client is closed: a workflow
+        calls this before local work (reading files for checksums) that would be wasted."""
+        if self._is_closed():
+            raise ViClientClosedError()
 
     def request(
         self, method: str, url: str, *, timeout: Optional[Tuple[float, float]] = None, **options: Any

@@ -8,12 +8,12 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ..errors import ViError, ViInvalidParameterError
+from ..errors import ViError, ViInvalidParameterError, ViUploadError
 from .progress import Progress, ProgressCallback
 from .sources import Cancelled, FileSlice, Source, SourceChanged
 from .storage import StorageSession
 
-__all__ = ["UploadRun", "worker_count", "upload_progress", "reason_for"]
+__all__ = ["UploadRun", "worker_count", "upload_progress", "reason_for", "workflow_error", "failure_error"]
 
 
 def worker_count(max_workers: int, max_connections: Optional[int]) -> int:
@@ -45,6 +45,36 @@ def reason_for(error: BaseException) -> str:
     if isinstance(error, OSError):
         return "cannot read the file: %s" % error
     return "%s: %s" % (type(error).__name__, error)
+
+
+def workflow_error(error: ViError, context: str, result: Any = None) -> ViError:
+    """``error`` again, as the same class a plain call raises, with ``context`` in front of its
+    message and the original chained as the cause: a failure that stops the whole workflow (a
+    closed client, a refused key, a dataset that does not exist) must not hide in a result.
+    ``details["result"]`` keeps what earlier batches achieved."""
+    state = error._state()
+    state["details"] = dict(state.get("details") or {})
+    if result is not None:
+        state["details"]["result"] = result
+    clone = type(error).__new__(type(error))
+    ViError.__init__(clone, "%s: %s" % (context, error.message), cause=error, **state)
+    return clone
+
+
+def failure_error(
+    message: str, failed: Mapping[str, str], errors: Mapping[str, BaseException], **details: Any
+) -> ViUploadError:
+    """The :class:`ViUploadError` of ``raise_on_failure``: the message lists the first failures;
+    ``status_code``, ``attempts`` and the cause come from the first file (by name) that failed with
+    an error, and ``details["errors"]`` maps every such file to its error."""
+    first = next((errors[name] for name in sorted(errors) if name in failed), None)
+    return ViUploadError(
+        "; ".join([message] + ["%s: %s" % kv for kv in sorted(failed.items())[:5]]),
+        status_code=getattr(first, "status_code", None),
+        attempts=getattr(first, "attempts", None),
+        cause=first,
+        details=dict(details, failed=dict(failed), errors={n: e for n, e in errors.items() if n in failed}),
+    )
 
 
 class UploadRun:

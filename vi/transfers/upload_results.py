@@ -14,7 +14,9 @@ class AssetUploadResult:
 
     ``succeeded``: target names the service ingested (with ``wait=False``: names whose bytes
     storage accepted, not yet confirmed — ``confirmed`` is then False). ``failed``: name →
-    reason. ``skipped``: names a ``resume`` manifest showed as already uploaded."""
+    reason. ``errors``: name → the exception behind that reason, for the files that failed with
+    one (a rejection by the service has a reason but no exception). ``skipped``: names a
+    ``resume`` manifest showed as already uploaded."""
 
     dataset_id: str
     succeeded: List[str] = field(default_factory=list)
@@ -24,6 +26,13 @@ class AssetUploadResult:
     sessions: List[Any] = field(default_factory=list)  # final AssetIngestionSession documents
     bytes_uploaded: int = 0
     confirmed: bool = True
+    errors: Dict[str, BaseException] = field(default_factory=dict, repr=False)
+
+    def fail(self, name: str, reason: str, error: Optional[BaseException] = None) -> None:
+        """Record that ``name`` failed, with why (and the exception behind it, if any)."""
+        self.failed[name] = reason
+        if error is not None:
+            self.errors[name] = error
 
     @property
     def ok(self) -> bool:
@@ -55,7 +64,14 @@ class AssetUploadResult:
 
 @dataclass
 class AnnotationUploadResult:
-    """What happened to every file of an ``upload_annotations`` call (one import session)."""
+    """What happened to every file of an ``upload_annotations`` call (one import session).
+
+    ``succeeded``/``failed`` are about files: sent and imported, or not (name → reason).
+    ``inserted``/``rejected`` are about annotations: how many the service added, and how many
+    lines of the files it refused (a line naming no asset of the dataset, or whose contents do
+    not fit the dataset's type), as it counted them; ``None`` until the import finished
+    (``wait=False``, or a timeout). ``ok`` is false when any file failed *or* any line was
+    rejected: a file the service accepted may still have added nothing."""
 
     dataset_id: str
     succeeded: List[str] = field(default_factory=list)
@@ -64,6 +80,22 @@ class AnnotationUploadResult:
     session: Any = None  # the final AnnotationImportSession
     bytes_uploaded: int = 0
     confirmed: bool = True
+    inserted: Optional[int] = None
+    rejected: Optional[int] = None
+    errors: Dict[str, BaseException] = field(default_factory=dict, repr=False)
+
+    def fail(self, name: str, reason: str, error: Optional[BaseException] = None) -> None:
+        """Record that ``name`` failed, with why (and the exception behind it, if any)."""
+        self.failed[name] = reason
+        if error is not None:
+            self.errors[name] = error
+
+    def count_annotations(self, session: Any) -> None:
+        """Read the service's ``Inserted``/``Rejected`` counts off a finished import session."""
+        counts = getattr(getattr(getattr(session, "status", None), "annotations", None), "status_count", None)
+        if isinstance(counts, dict):
+            self.inserted = int(counts.get("Inserted", 0) or 0)
+            self.rejected = int(counts.get("Rejected", 0) or 0)
 
     @property
     def skipped(self) -> List[str]:
@@ -75,7 +107,7 @@ class AnnotationUploadResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.rejected
 
     def summary(self) -> str:
         total = len(self.succeeded) + len(self.failed)
@@ -85,6 +117,8 @@ class AnnotationUploadResult:
             self.dataset_id,
             self.session_id or "-",
         )
+        if self.inserted is not None:
+            text += ": %d annotation(s) inserted, %d line(s) rejected" % (self.inserted, self.rejected or 0)
         for name, reason in sorted(self.failed.items())[:20]:
             text += "\n  %s: %s" % (name, reason)
         return text
