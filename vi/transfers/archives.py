@@ -54,7 +54,7 @@ def extract_archive(archive: PathArg, destination: PathArg) -> List[str]:
     Member names go through :func:`~vi.transfers.files.safe_relative_parts` (``..``, absolute
     paths, drive letters, backslashes, NUL …); links, devices and FIFOs are skipped, never
     created. Returns the relative paths written."""
-    root = Path(destination)
+    root = Path(destination).resolve()  # absolute, like the paths safe_join hands back
     root.mkdir(parents=True, exist_ok=True)
     written: List[str] = []
     seen: Dict[str, int] = {}
