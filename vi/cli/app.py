@@ -93,7 +93,9 @@ def build_parser(prog: Optional[str] = None) -> argparse.ArgumentParser:
         description="Datature Vi from the shell: datasets, assets, exports, annotations, runs and models.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common],
+        # Its own copy: set_defaults below changes the defaults of these action objects, and
+        # the commands' copies must keep SUPPRESS so they never overwrite a value given earlier.
+        parents=[_common()],
     )
     parser.set_defaults(
         profile=None,

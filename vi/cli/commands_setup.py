@@ -246,7 +246,7 @@ def _tree(parser: argparse.ArgumentParser, path: str, table: Dict[str, List[str]
         if isinstance(action, argparse._SubParsersAction):
             for name, child in action.choices.items():
                 words.append(name)
-                _tree(child, (path + " " + name).strip(), table)
+                _tree(child, path + " " + name, table)
         else:
             words.extend(o for o in action.option_strings if o.startswith("--"))
     table[path] = words
@@ -254,13 +254,13 @@ def _tree(parser: argparse.ArgumentParser, path: str, table: Dict[str, List[str]
 
 _BASH = """# bash completion for %(prog)s; load with: source <(%(prog)s completion bash)
 _%(func)s() {
-    local cur="${COMP_WORDS[COMP_CWORD]}" path="" w i
+    local cur="${COMP_WORDS[COMP_CWORD]}" path="@" w i
     declare -A table=(
 %(entries)s
     )
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
-        if [[ -n "${table[${path:+$path }$w]+set}" ]]; then path="${path:+$path }$w"; fi
+        if [[ -n "${table[$path $w]+set}" ]]; then path="$path $w"; fi
     done
     COMPREPLY=($(compgen -W "${table[$path]}" -- "$cur"))
 }
@@ -272,7 +272,7 @@ def completion(ctx: Any) -> int:
     from .app import build_parser
 
     table: Dict[str, List[str]] = {}
-    _tree(build_parser("datature-vi"), "", table)
+    _tree(build_parser("datature-vi"), "@", table)  # "@": bash refuses an empty array key
     entries = "\n".join(
         '        ["%s"]="%s"' % (key, " ".join(words)) for key, words in sorted(table.items())
     )
