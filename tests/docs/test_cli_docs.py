@@ -7,12 +7,11 @@ import os
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
-import vi
+from tests.helpers import REPO_ROOT
 from vi.testing import LocalViServer
 
-ROOT = Path(vi.__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 DOC = ROOT / "docs" / "cli.rst"
 
 

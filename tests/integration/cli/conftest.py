@@ -1,9 +1,9 @@
 """Run the command line in a subprocess against a LocalViServer on 127.0.0.1 started here."""
 
 import pytest
-from cli_helpers import Cli
 
 import vi
+from tests.helpers.cli import Cli
 from vi.testing import LocalViServer
 
 

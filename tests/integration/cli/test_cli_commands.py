@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from cli_helpers import ROOT, make_images
+
+from tests.helpers.cli import ROOT, make_images
 
 
 def test_configure_writes_an_owner_only_profile_and_never_prints_the_secret(cli, server, tmp_path):
@@ -270,7 +271,7 @@ def test_entry_points(cli):
     from vi.cli.app import console
 
     parser = configparser.ConfigParser()
-    parser.read(os.path.join(os.path.dirname(__file__), "..", "..", "..", "setup.cfg"))
+    parser.read(os.path.join(ROOT, "setup.cfg"))
     scripts = parser["options.entry_points"]["console_scripts"].strip().splitlines()
     assert scripts == ["datature-vi = vi.cli.app:console"]
     assert callable(console)

@@ -7,8 +7,8 @@ import ssl
 import threading
 
 import pytest
-from cli_helpers import make_images
 
+from tests.helpers.cli import make_images
 from vi.cli import exits
 
 

@@ -9,8 +9,8 @@ import time
 from collections import Counter
 
 import pytest
-from cli_helpers import make_images
 
+from tests.helpers.cli import make_images
 from vi.cli import exits
 
 FILES = 16

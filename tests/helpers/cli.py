@@ -4,11 +4,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-import vi
+from tests.helpers import REPO_ROOT
 
-ROOT = str(Path(vi.__file__).resolve().parent.parent)
+ROOT = str(REPO_ROOT)
 
 
 class Cli:
