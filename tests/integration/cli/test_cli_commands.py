@@ -6,6 +6,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -289,3 +290,60 @@ def test_import_vi_does_not_import_the_cli():
     env = dict(os.environ, PYTHONPATH=ROOT)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_configure_at_a_terminal_prompts_without_echoing_the_secret(cli, server):
+    import pty
+    import threading
+
+    main, replica = pty.openpty()
+    process = subprocess.Popen(
+        cli.argv("configure", "--profile", "typed"),
+        env=cli.environment(credentials=False),
+        stdin=replica,
+        stdout=replica,
+        stderr=replica,
+        close_fds=True,
+    )
+    os.close(replica)
+    seen = bytearray()
+
+    def read():
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        answers = (
+            (b"Secret key", server.secret_key),
+            (b"Organization id", server.organization_id),
+            (b"Endpoint", server.url),
+        )
+        for prompt, answer in answers:
+            deadline = time.monotonic() + 30
+            while prompt not in seen:
+                assert time.monotonic() < deadline, bytes(seen)
+                time.sleep(0.05)
+            os.write(main, answer.encode() + b"\n")
+        assert process.wait(timeout=60) == 0, bytes(seen)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        reader.join(timeout=5)
+        os.close(main)
+    assert b"Secret key" in seen and b"Organization id" in seen
+    assert server.secret_key.encode() not in seen  # the terminal never showed it
+    data = json.loads((cli.home / ".datature" / "vi" / "config.json").read_text())
+    assert data["profiles"]["typed"] == {
+        "secret_key": server.secret_key,
+        "organization_id": server.organization_id,
+        "endpoint": server.url,
+    }

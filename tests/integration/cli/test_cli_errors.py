@@ -56,11 +56,13 @@ def test_permission_denied_exits_3(cli, server):
     assert doctor.returncode == exits.AUTH and "permission denied" in doctor.stdout
 
 
-def test_not_found_exits_4_and_debug_adds_the_traceback(cli):
+def test_not_found_exits_4_and_debug_adds_the_traceback_and_request_logs_but_no_secret(cli, server):
     line = _one_error_line(cli("datasets", "get", "dsnothere"), exits.NOT_FOUND)
     assert "dsnothere" in line
     debug = cli("datasets", "get", "dsnothere", "--debug")
     assert debug.returncode == exits.NOT_FOUND and "Traceback" in debug.stderr
+    assert "/datasets/" in debug.stderr  # the request log
+    assert server.secret_key not in debug.stdout + debug.stderr
 
 
 def test_some_files_failing_exits_5_naming_each_file_and_reason(cli, server, client, tmp_path):
