@@ -94,7 +94,7 @@ def _frame(records: List[Dict[str, Any]], columns: Tuple[Tuple[str, str], ...]) 
 
 
 def _scalar(value: Any) -> Any:
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     return value
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
+from .. import tables
 from ..errors import ViInvalidParameterError
 from ..pagination import MAX_PAGE_SIZE, check_page_size
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
-    from ..resources.annotations import Annotation
     from ..resources.assets import Asset
 
 __all__ = [
@@ -39,34 +39,26 @@ __all__ = [
     "fingerprint",
 ]
 
-#: Columns of :func:`asset_record` and their pandas dtypes (the dataframe's ``meta``).
-ASSET_COLUMNS: Tuple[Tuple[str, str], ...] = (
-    ("asset_id", "object"),
-    ("dataset_id", "object"),
-    ("filename", "object"),
-    ("kind", "object"),
-    ("mime_type", "object"),
-    ("file_size", "int64"),
-    ("width", "int64"),
-    ("height", "int64"),
-    ("status", "object"),
-    ("upload_status", "object"),
-    ("hash_algorithm", "object"),
-    ("hash", "object"),
-    ("time_created", "int64"),
-    ("last_updated", "int64"),
-    ("custom_metadata", "object"),
+_INTEGER = ("file_size", "width", "height", "annotation_total", "tag", "time_created", "last_updated")
+
+
+def _dtypes(columns: Tuple[str, ...]) -> Tuple[Tuple[str, str], ...]:
+    nullable = ("target_start", "target_end")
+    return tuple(
+        (name, "int64" if name in _INTEGER else "Int64" if name in nullable else "object") for name in columns
+    )
+
+
+#: Columns of :func:`asset_record` and their pandas dtypes (a dataframe's ``meta``): the columns of
+#: :func:`vi.tables.asset_row`, with the custom metadata in one ``custom_metadata`` column
+#: (a dataframe's columns are fixed before any partition is fetched, so no ``meta.<key>``
+#: columns), then the checksum the service recorded.
+ASSET_COLUMNS: Tuple[Tuple[str, str], ...] = _dtypes(
+    tuple(tables.ASSET_COLUMNS) + ("custom_metadata", "hash_algorithm", "hash")
 )
 
-#: Columns of :func:`annotation_records` and their pandas dtypes.
-ANNOTATION_COLUMNS: Tuple[Tuple[str, str], ...] = (
-    ("annotation_id", "object"),
-    ("asset_id", "object"),
-    ("dataset_id", "object"),
-    ("bound_type", "object"),
-    ("tag", "int64"),
-    ("contents", "object"),
-)
+#: Columns of :func:`annotation_records` (those of :func:`vi.tables.annotation_row`) and dtypes.
+ANNOTATION_COLUMNS: Tuple[Tuple[str, str], ...] = _dtypes(tuple(tables.ANNOTATION_COLUMNS))
 
 
 class AssetPartition:
@@ -196,46 +188,19 @@ def _hash_of(asset: Any) -> Tuple[str, str]:
 
 def asset_record(asset: "Asset") -> Dict[str, Any]:
     """One asset as a flat dict with the :data:`ASSET_COLUMNS` (signed URLs left out: they expire)."""
-    meta = asset.metadata
-    algorithm, digest = _hash_of(asset)
-    return {
-        "asset_id": asset.asset_id,
-        "dataset_id": asset.dataset_id,
-        "filename": asset.filename,
-        "kind": asset.kind,
-        "mime_type": meta.mime_type,
-        "file_size": int(meta.file_size),
-        "width": int(meta.width),
-        "height": int(meta.height),
-        "status": meta.status,
-        "upload_status": meta.upload_status,
-        "hash_algorithm": algorithm,
-        "hash": digest,
-        "time_created": int(meta.time_created),
-        "last_updated": int(meta.last_updated),
-        "custom_metadata": dict(meta.custom_metadata or {}),
-    }
+    row = tables.asset_row(asset)
+    custom = {key[len("meta.") :]: row.pop(key) for key in [k for k in row if k.startswith("meta.")]}
+    row["custom_metadata"] = custom
+    row["hash_algorithm"], row["hash"] = _hash_of(asset)
+    return row
 
 
 def annotation_records(client: "Client", dataset_id: str, asset: "Asset") -> List[Dict[str, Any]]:
     """Every annotation of one asset as flat dicts with the :data:`ANNOTATION_COLUMNS`."""
-    out = []
-    for annotation in client.annotations(dataset_id, asset.asset_id, page_size=MAX_PAGE_SIZE):
-        out.append(_annotation_record(annotation))
-    return out
-
-
-def _annotation_record(annotation: "Annotation") -> Dict[str, Any]:
-    spec = annotation.spec
-    contents = spec.contents
-    return {
-        "annotation_id": annotation.annotation_id,
-        "asset_id": annotation.asset_id,
-        "dataset_id": annotation.dataset_id,
-        "bound_type": spec.bound_type,
-        "tag": int(spec.tag),
-        "contents": contents.to_dict() if hasattr(contents, "to_dict") else contents,
-    }
+    return [
+        tables.annotation_row(annotation)
+        for annotation in client.annotations(dataset_id, asset.asset_id, page_size=MAX_PAGE_SIZE)
+    ]
 
 
 def fingerprint(assets: List["Asset"], *extra: str) -> str:

@@ -15,6 +15,7 @@ from .data import make_dataset, skip_without_dask  # noqa: E402
 skip_without_dask()
 
 import vi  # noqa: E402
+from vi import tables  # noqa: E402
 from vi.integrations.workers import ClientSource  # noqa: E402
 
 
@@ -35,6 +36,7 @@ def test_5000_assets_listed_and_downloaded_on_the_workers(vd, vi_server, vclient
     vclient.close()
     listing = frame.compute()
     assert len(listing) == 5000 and listing.asset_id.is_unique
+    assert list(listing.columns)[:13] == list(tables.ASSET_COLUMNS)
     assert dict(zip(listing.filename, listing.file_size)) == {k: len(v) for k, v in expected.items()}
 
     shared = tmp_path / "shared"
@@ -129,6 +131,12 @@ def test_annotations_frame_matches_the_api(vd, vi_server, vclient, dclient):
     frame = vd.annotations_frame(vclient, dataset.dataset_id, page_size=1).compute()
     assert dict(zip(frame.annotation_id, frame.asset_id)) == expected
     assert len(frame) == len(expected)
+    # the same rows as vi.tables, in the same column order
+    assert list(frame.columns) == list(tables.ANNOTATION_COLUMNS)
+    some = next(iter(expected))
+    row = tables.annotation_row(vclient.annotations.get(dataset.dataset_id, expected[some], some))
+    mine = frame[frame.annotation_id == some].iloc[0]
+    assert (mine.bound_type, mine.tag, mine.kind) == (row["bound_type"], row["tag"], row["kind"])
 
 
 def test_errors_from_workers_carry_no_secret(vd, vi_server, vclient, dclient):
