@@ -13,10 +13,11 @@ hypothesis on valid and invalid documents, on marshmallow 3 and 4.
 
 from __future__ import annotations
 
+import keyword
 import threading
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 __all__ = ["Bail", "fast_loader", "register_scalar"]
 
@@ -104,7 +105,7 @@ def _compile(schema: Schema) -> Loader:
     kind = getattr(type(schema), "__kind__", "") if "_check_kind" in hooks else ""
     missing = _missing_marker()
     namespace: Dict[str, Any] = {"BAIL": _BAIL, "MISSING": _MISSING, "_validate": _validate}
-    lines = ["def load(data):", "    if type(data) is not dict:", "        raise BAIL", "    get = data.get"]
+    lines = ["def load(data):", "    if type(data) is not dict:", "        raise BAIL"]
     assigned: List[Tuple[str, str]] = []
     for index, (name, field) in enumerate(schema.fields.items()):
         if field.dump_only:
@@ -112,43 +113,7 @@ def _compile(schema: Schema) -> Loader:
         if field.attribute is not None and field.attribute != name:
             raise _Unsupported
         var = "v%d" % index
-        key = field.data_key or name
-        namespace["k%d" % index] = key
-        lines.append("    %s = get(k%d, MISSING)" % (var, index))
-        lines.append("    if %s is MISSING:" % var)
-        default = field.load_default
-        if field.required:
-            lines.append("        raise BAIL")
-        elif default is missing:
-            lines.append("        %s = None" % var)
-        elif callable(default):
-            namespace["d%d" % index] = default
-            lines.append("        %s = d%d()" % (var, index))
-        else:
-            namespace["d%d" % index] = default
-            lines.append("        %s = d%d" % (var, index))
-        lines.append("    elif %s is None:" % var)
-        lines.append("        pass" if field.allow_none else "        raise BAIL")
-        lines.append("    else:")
-        check = _converter(field)
-        if isinstance(check, tuple):
-            if check:
-                namespace["t%d" % index] = check[0] if len(check) == 1 else check
-                test = (
-                    "type(%s) is not t%d" % (var, index)
-                    if len(check) == 1
-                    else "type(%s) not in t%d" % (var, index)
-                )
-                lines.append("        if %s:" % test)
-                lines.append("            raise BAIL")
-            else:
-                lines.append("        pass")
-        else:
-            namespace["c%d" % index] = check
-            lines.append("        %s = c%d(%s)" % (var, index, var))
-        if field.validators:
-            namespace["val%d" % index] = tuple(field.validators)
-            lines.append("        _validate(val%d, %s)" % (index, var))
+        lines.extend(_field_lines(var, index, field.data_key or name, field, namespace, missing))
         assigned.append((name, var))
     if kind:
         namespace["KIND"] = kind
@@ -160,16 +125,124 @@ def _compile(schema: Schema) -> Loader:
         namespace["Model"] = model
         namespace["new"] = object.__new__
         by_name = dict(assigned)
-        entries = ", ".join("%r: %s" % (attr, by_name.get(attr, "None")) for attr in model._fields)
         lines.append("    obj = new(Model)")
-        lines.append("    obj.__dict__.update({%s})" % entries)
+        plain = all(attr.isidentifier() and not keyword.iskeyword(attr) for attr in model._fields)
+        if plain:  # one attribute store each: faster than dict.update, and keeps key sharing
+            lines.extend("    obj.%s = %s" % (attr, by_name.get(attr, "None")) for attr in model._fields)
+        else:
+            entries = ", ".join("%r: %s" % (attr, by_name.get(attr, "None")) for attr in model._fields)
+            lines.append("    obj.__dict__.update({%s})" % entries)
         lines.append("    obj.raw = data")
         if getattr(model, "_after_load", None) is not None:
             lines.append("    obj._after_load()")
         lines.append("    return obj")
+    # Every KeyError (a required key missing) means "not provably valid": give up, like BAIL.
+    lines = lines[:3] + ["    try:"] + ["    " + line for line in lines[3:]]
+    lines += ["    except KeyError:", "        raise BAIL from None"]
     source = "\n".join(lines) + "\n"
     exec(compile(source, "<vi fast loader for %s>" % type(schema).__name__, "exec"), namespace)
     return namespace["load"]  # type: ignore[no-any-return]
+
+
+def _field_lines(
+    var: str, index: int, key: str, field: Any, namespace: Dict[str, Any], missing: Any
+) -> List[str]:
+    """The generated lines that read one field into ``var`` (or raise BAIL).
+
+    The common shapes (a required or optional-null field of one exact type, or with one converter)
+    fold the missing/None/type tests into one or two comparisons: ``data.get(key)`` answers None
+    for a missing key, and None is never the expected type. Anything else takes the long form."""
+    get = "data.get(%r)" % key  # a literal key: no lookup of a global per field
+    get_or_missing = "data.get(%r, MISSING)" % key
+    take = "data[%r]" % key  # a required key: subscript (a missing one raises KeyError → BAIL)
+    check = _converter(field)
+    default = field.load_default
+    required, nullable = bool(field.required), bool(field.allow_none)
+    optional_null = not required and default is missing and nullable
+    checks = _validator_lines(var, index, field, namespace)
+    lines: List[str] = []
+    if isinstance(check, tuple) and len(check) == 1 and check[0] is not type(None):
+        namespace["t%d" % index] = check[0]
+        if required and not nullable:
+            lines += [
+                "    %s = %s" % (var, take),
+                "    if type(%s) is not t%d:" % (var, index),
+                "        raise BAIL",
+            ]
+            return lines + ["    " + line for line in checks]
+        if optional_null or (required and nullable):
+            lines.append("    %s = %s" % (var, get if optional_null else get_or_missing))
+            lines += ["    if %s is not None:" % var, "        if type(%s) is not t%d:" % (var, index)]
+            lines.append("            raise BAIL")
+            return lines + ["        " + line for line in checks]
+    elif not isinstance(check, tuple) and (optional_null or (required and not nullable)):
+        namespace["c%d" % index] = check
+        if optional_null:
+            lines += ["    %s = %s" % (var, get), "    if %s is not None:" % var]
+        else:
+            lines += [
+                "    %s = %s" % (var, take),
+                "    if %s is None:" % var,
+                "        raise BAIL",
+                "    else:",
+            ]
+        lines.append("        %s = c%d(%s)" % (var, index, var))
+        return lines + ["        " + line for line in checks]
+    elif check == () and optional_null and not checks:
+        return ["    %s = %s" % (var, get)]
+    # the long form: every case spelled out
+    lines.append("    %s = %s" % (var, get_or_missing))
+    lines.append("    if %s is MISSING:" % var)
+    if required:
+        lines.append("        raise BAIL")
+    elif default is missing:
+        lines.append("        %s = None" % var)
+    elif callable(default):
+        namespace["d%d" % index] = default
+        lines.append("        %s = d%d()" % (var, index))
+    else:
+        namespace["d%d" % index] = default
+        lines.append("        %s = d%d" % (var, index))
+    lines.append("    elif %s is None:" % var)
+    lines.append("        pass" if nullable else "        raise BAIL")
+    lines.append("    else:")
+    if isinstance(check, tuple):
+        if check:
+            namespace["t%d" % index] = check[0] if len(check) == 1 else check
+            test = (
+                "type(%s) is not t%d" % (var, index)
+                if len(check) == 1
+                else "type(%s) not in t%d" % (var, index)
+            )
+            lines.append("        if %s:" % test)
+            lines.append("            raise BAIL")
+        else:
+            lines.append("        pass")
+    else:
+        namespace["c%d" % index] = check
+        lines.append("        %s = c%d(%s)" % (var, index, var))
+    return lines + ["        " + line for line in checks]
+
+
+def _validator_lines(var: str, index: int, field: Any, namespace: Dict[str, Any]) -> List[str]:
+    """Lines (unindented) running the field's validators on a present, non-None ``var``.
+
+    ``Length`` (the validator of every id) is written out inline, with the exact comparisons of
+    ``marshmallow.validate.Length.__call__``; any other validator is called."""
+    lines: List[str] = []
+    for position, validator in enumerate(field.validators):
+        if type(validator) is validate.Length and validator.equal is None:
+            lines.append("if type(%s) is not str and not hasattr(%s, '__len__'):" % (var, var))
+            lines.append("    raise BAIL")
+            if validator.min is not None:
+                lines += ["if len(%s) < %d:" % (var, validator.min), "    raise BAIL"]
+            if validator.max is not None:
+                lines += ["if len(%s) > %d:" % (var, validator.max), "    raise BAIL"]
+            continue
+        name = "val%d_%d" % (index, position)
+        namespace[name] = (validator,)
+        lines.append("_validate(%s, %s)" % (name, var))
+    return lines
 
 
 def _validate(validators: Tuple[Any, ...], value: Any) -> None:
