@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, Mapping, Optional
 
 import requests
 
+from ._json import loads as parse_json
 from ._version import __version__
 from .config import ClientConfig
 from .errors import (
@@ -181,7 +182,7 @@ class Requester(SendPolicy):
         if not content or not content.strip():
             return None
         try:
-            return _json.loads(content)
+            return parse_json(content)  # orjson when the [fast] extra is installed, same values
         except (ValueError, RecursionError) as err:  # RecursionError: absurdly deep nesting
             ctype = response.headers.get("Content-Type", "unknown")
             reason = "nested too deeply" if isinstance(err, RecursionError) else short_text(err)[:160]
