@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""``python benchmarks/profile.py get|decode [--calls N] [--top N]``: where our client spends its time.
+"""``python benchmarks/profile.py get|decode|page [--calls N] [--top N] [--fast]``: where our client
+spends its time.
 
-Runs scenario 1 (``get``: ``client.datasets.get`` against nginx, one thread) or scenario 2
-(``decode``: a 100-asset page through ``decode_many``) for ``vi`` only, under pyinstrument (which
+Runs scenario 1 (``get``: ``client.datasets.get`` against nginx, one thread), scenario 2
+(``decode``: a 100-asset page through ``decode_many``) or scenario 7 (``page``: listing a 100-asset
+page from nginx, request and decoding) for ``vi`` only, under pyinstrument (which
 lives in the bench venv under ``benchmarks/.cache``), and prints pyinstrument's call tree followed
 by the functions with the most *self* time, as ``file:line`` of the function's definition.
 
@@ -20,12 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _env  # noqa: E402
 from _services import Nginx, clear_scratch, run_worker  # noqa: E402
 
-ALIASES = {"1": "get", "get": "get", "2": "decode", "decode": "decode"}
+ALIASES = {"1": "get", "get": "get", "2": "decode", "decode": "decode", "7": "page", "page": "page"}
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenario", choices=sorted(ALIASES), help="get (1) or decode (2)")
+    p.add_argument("scenario", choices=sorted(ALIASES), help="get (1), decode (2) or page (7)")
+    p.add_argument("--fast", action="store_true", help="in the venv with the [fast] extra installed")
     p.add_argument("--calls", type=int, default=3000, help="datasets.get calls to profile (default 3000)")
     p.add_argument(
         "--seconds", type=float, default=2.0, help="decode: length of each timed batch (default 2)"
@@ -34,20 +37,20 @@ def main() -> int:
     p.add_argument("--interval", type=float, default=0.0005, help="sampling interval in seconds")
     args = p.parse_args()
     scenario = ALIASES[args.scenario]
-    python = _env.ensure_bench_venv()
+    python = _env.ensure_bench_venv(_env.SPEED_EXTRA if args.fast else None)
     nginx = None
     try:
-        if scenario == "get":
+        if scenario in ("get", "page"):
             nginx = Nginx().start()
             spec = dict(
-                scenario="get",
+                scenario=scenario,
                 client="ours",
                 endpoint=nginx.url,
                 org=_env.ORG,
                 dsid=_env.DSID,
                 secret=_env.SECRET,
-                warmup=100,
-                calls=args.calls,
+                warmup=100 if scenario == "get" else 20,
+                calls=args.calls if scenario == "get" else max(1, args.calls // 10),
                 batches=1,
                 max_seconds=120,
             )
@@ -88,8 +91,9 @@ def main() -> int:
             "  %7.3f %5.1f%%  %-32s %s"
             % (spot["seconds"], spot["percent"], spot["function"][:32], spot["where"])
         )
-    if scenario == "get":
-        print("\n%.1f us per datasets.get (profiler overhead included)" % (1e6 * result["seconds_per_call"]))
+    if scenario in ("get", "page"):
+        what = "datasets.get" if scenario == "get" else "100-asset page listed"
+        print("\n%.1f us per %s (profiler overhead included)" % (1e6 * result["seconds_per_call"], what))
     else:
         print("\n%.1f us per page (profiler overhead included)" % (1e6 * result["seconds_per_page"]))
     return 0

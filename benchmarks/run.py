@@ -55,7 +55,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--get-calls", type=int, help="calls per timed batch in scenario 1 (default 1000)")
     p.add_argument("--get-batches", type=int, help="timed batches per process in scenario 1 (default 3)")
     p.add_argument("--decode-seconds", type=float, help="length of one timed decode batch (default 0.2)")
-    p.add_argument("--page-calls", type=int, help="list calls per timed batch in scenario 7 (default 300)")
+    p.add_argument("--page-calls", type=int, help="list calls per timed batch in scenario 7 (default 100)")
     p.add_argument("--threads", type=int, default=32, help="threads in scenario 3 (default 32)")
     p.add_argument("--thread-requests", type=int, help="requests per round in scenario 3 (default 2000)")
     p.add_argument(
@@ -83,7 +83,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         "rounds": 3 if quick else 5,
         "get_calls": 300 if quick else 1000,
         "get_batches": 2 if quick else 3,
-        "page_calls": 100 if quick else 300,
+        "page_calls": 50 if quick else 100,
         "decode_seconds": 0.05 if quick else 0.2,
         "thread_requests": 640 if quick else 2000,
         "memory_assets": 20000 if quick else 100000,
@@ -235,7 +235,7 @@ class Harness:
             warmup=max(20, a.page_calls // 5),
             calls=a.page_calls,
             batches=a.get_batches,
-            max_seconds=60,
+            max_seconds=15,
         )
         out = self.interleave("page", clients, lambda c: dict(base, client=c), timeout=120)
         out["decoded"] = sorted(
