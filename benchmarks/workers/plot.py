@@ -23,6 +23,7 @@ LABEL = {
     "json": "json.loads",
     "marshmallow": "marshmallow",
     "ours-fast": "vi\n[fast]",
+    "ours-1000": "vi\npage_size=1000",
     "python (bench venv)": "bare\npython",
     "python (official venv)": "bare python\n(vi-sdk venv)",
 }
@@ -31,6 +32,8 @@ LABEL = {
 def color(name):
     if name == "ours":
         return OURS
+    if name.startswith("ours"):
+        return "#6baed6"
     if name.startswith("official"):
         return OFFICIAL
     return BASE
@@ -75,7 +78,7 @@ def workflows(results, path):
     }
     for ax, kind in zip(axes[0], kinds):
         w = s["workflows"][kind]
-        names = ["ours", "official"]
+        names = [n for n in ("ours", "ours-1000", "official") if n in w["clients"]]
         values = [w["clients"][n]["median_seconds"] for n in names]
         if kind in ("walk", "threads32"):  # the official walk stops after one page: pages by hand
             LABEL["official"] = "vi-sdk\n(pages by hand)"
