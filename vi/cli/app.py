@@ -140,7 +140,7 @@ def run(argv: Optional[List[str]] = None, prog: Optional[str] = None, hard_inter
         return exit_.code if isinstance(exit_.code, int) else USAGE
     from .context import Context
 
-    ctx = Context(args, sys.stdout, sys.stderr, parser.prog)
+    ctx = Context(args, sys.stdout, sys.stderr, parser.prog, parser)
     try:
         try:
             return int(args.handler(ctx) or OK)

@@ -269,10 +269,8 @@ complete -F _%(func)s %(prog)s
 
 
 def completion(ctx: Any) -> int:
-    from .app import build_parser
-
     table: Dict[str, List[str]] = {}
-    _tree(build_parser("datature-vi"), "@", table)  # "@": bash refuses an empty array key
+    _tree(ctx.parser, "@", table)  # "@": bash refuses an empty array key
     entries = "\n".join(
         '        ["%s"]="%s"' % (key, " ".join(words)) for key, words in sorted(table.items())
     )

@@ -25,8 +25,17 @@ def config_file_path(explicit: Optional[str], environ: Any = None) -> str:
 
 
 class Context:
-    def __init__(self, args: argparse.Namespace, stdout: IO[str], stderr: IO[str], prog: str) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        stdout: IO[str],
+        stderr: IO[str],
+        prog: str,
+        parser: Optional[argparse.ArgumentParser] = None,
+    ) -> None:
         self.args = args
+        #: the whole command tree (shell completion walks it)
+        self.parser = parser
         self.stdout = stdout
         self.stderr = stderr
         self.prog = prog
