@@ -168,7 +168,7 @@ def image_files(folder: str) -> List[str]:
 
 
 def annotation_files(split_dir: str) -> List[str]:
-    """The annotation files of a split, sorted by name (``annotations/*.jsonl``)."""
+    """The names of a split's annotation files (``annotations/*.jsonl``), sorted."""
     folder = os.path.join(split_dir, "annotations")
     if not os.path.isdir(folder):
         return []
@@ -179,7 +179,7 @@ def annotation_files(split_dir: str) -> List[str]:
             if not e.name.startswith(".") and e.name.lower().endswith(ANNOTATION_SUFFIXES) and e.is_file()
         ]
     names.sort()
-    return [os.path.join(folder, name) for name in names]
+    return names
 
 
 def split_info_missing(root: str, split: str) -> ViNotFoundError:
