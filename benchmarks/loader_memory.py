@@ -3,12 +3,13 @@
     python benchmarks/loader_memory.py                     # 1,000 vs 100,000 pairs, then the CSV walk
     python benchmarks/loader_memory.py --large 20000       # scaled down
     python benchmarks/loader_memory.py --only loader       # or: csv
-    python benchmarks/loader_memory.py --layout per-image  # one .jsonl per image, as some exports do
+    python benchmarks/loader_memory.py --layout one-file   # only one annotations.jsonl per split
 
 Target (issue: reading what you downloaded): peak RSS while opening a dataset and iterating all
 of its pairs is at most 2x larger for 100,000 pairs than for 1,000, measured in the same run,
-each in a fresh process. Both datasets are written by this script (tiny PNGs and one Vi JSONL
-phrase-grounding line per image) in a temporary folder; the child process opens the dataset with
+each in a fresh process. The datasets are written by this script (tiny PNGs and one Vi JSONL
+phrase-grounding line per image) in a temporary folder, in both layouts exports use: one
+``.jsonl`` per image (the service's ``ViFull``) and one ``annotations.jsonl`` per split; the child process opens the dataset with
 ``vi.dataset.ViDataset``, decodes every annotation of every pair, reads 1,000 pairs by random
 index, and reports its peak RSS (``ru_maxrss``).
 
@@ -149,7 +150,7 @@ def ratio_line(name: str, small: dict, large: dict, small_n: int, large_n: int) 
     ratio = large["peak"] / small["peak"]
     verdict = "OK" if ratio <= TARGET else "OVER TARGET"
     print(
-        "%-7s peak RSS %7.1f MiB for %7d vs %7.1f MiB for %7d  ratio %.2f (target <= %.1f) %s  [%.1f s / %.1f s]"
+        "%-9s peak RSS %7.1f MiB for %7d vs %7.1f MiB for %7d  ratio %.2f (target <= %.1f) %s  [%.1f s / %.1f s]"
         % (
             name,
             small["peak"] / 2**20,
@@ -173,7 +174,7 @@ def main() -> int:
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=100000)
     parser.add_argument("--only", choices=("loader", "csv"))
-    parser.add_argument("--layout", choices=("one-file", "per-image"), default="one-file")
+    parser.add_argument("--layout", choices=("one-file", "per-image", "both"), default="both")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -183,13 +184,15 @@ def main() -> int:
     ok = True
     work = Path(tempfile.mkdtemp(prefix="vi-loader-bench-"))
     try:
-        if args.only in (None, "loader"):
+        layouts = ("per-image", "one-file") if args.layout == "both" else (args.layout,)
+        for layout in layouts if args.only in (None, "loader") else ():
             for n in (args.small, args.large):
-                write_dataset(work / ("ds-%d" % n), n, args.layout)
-            small = run_child("loader", str(work / ("ds-%d" % args.small)))
-            large = run_child("loader", str(work / ("ds-%d" % args.large)))
+                write_dataset(work / layout / ("ds-%d" % n), n, layout)
+            small = run_child("loader", str(work / layout / ("ds-%d" % args.small)))
+            large = run_child("loader", str(work / layout / ("ds-%d" % args.large)))
             assert small["pairs"] == args.small and large["pairs"] == args.large
-            ok &= ratio_line("loader", small, large, args.small, args.large) <= TARGET
+            ok &= ratio_line(layout, small, large, args.small, args.large) <= TARGET
+            shutil.rmtree(work / layout, ignore_errors=True)
         if args.only in (None, "csv"):
             parent, child = multiprocessing.Pipe()
             proc = multiprocessing.Process(target=serve, args=(child, (args.small, args.large)))
