@@ -7,7 +7,9 @@ The command line streams a listing page by page, so its peak RSS should not grow
 number of assets: the target is a ratio below 1.25 (same command, same page size, 100 times the
 assets). Each listing runs in a fresh interpreter writing JSON Lines to /dev/null; the local
 server runs in this process, so its memory is not mixed into the figure. The child reports its
-own ``ru_maxrss``.
+own ``VmHWM`` (peak RSS of its address space) rather than ``ru_maxrss``: Linux carries
+``ru_maxrss`` across ``exec``, so a child spawned from this large server process would report the
+server's size.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from vi.testing import LocalViServer  # noqa: E402
 
 TARGET_RATIO = 1.25
 CHILD = """
-import resource, sys
+import sys
 from vi.cli import main
 code = main(sys.argv[1:])
 sys.stdout.flush()
-sys.stderr.write("peak_kib=%d\\n" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+with open("/proc/self/status") as status:
+    peak = [line.split()[1] for line in status if line.startswith("VmHWM:")][0]
+sys.stderr.write("peak_kib=%s\\n" % peak)
 sys.exit(code)
 """
 

@@ -81,8 +81,10 @@ def register(groups: Dict[str, Any]) -> None:
 
 
 def organizations_list(ctx: Any) -> int:
-    page = ctx.client().organizations.list(page_size=ctx.args.page_size)
-    ctx.listing(page, cols.ORGANIZATION, ctx.args.limit)
+    client = ctx.client()
+    ctx.listing(
+        lambda: client.organizations.list(page_size=ctx.args.page_size), cols.ORGANIZATION, ctx.args.limit
+    )
     return OK
 
 
@@ -92,7 +94,8 @@ def organizations_get(ctx: Any) -> int:
 
 
 def datasets_list(ctx: Any) -> int:
-    ctx.listing(ctx.client().datasets.list(page_size=ctx.args.page_size), cols.DATASET, ctx.args.limit)
+    client = ctx.client()
+    ctx.listing(lambda: client.datasets.list(page_size=ctx.args.page_size), cols.DATASET, ctx.args.limit)
     return OK
 
 
@@ -142,7 +145,8 @@ def datasets_delete(ctx: Any) -> int:
 def assets_list(ctx: Any) -> int:
     a = ctx.args
     sort = {"criterion": a.sort_by, "order": a.order} if a.sort_by else None
-    page = ctx.client().assets.list(
+    client = ctx.client()
+    first_page = lambda: client.assets.list(  # noqa: E731 - called by the listing, see Context.listing
         a.dataset_id,
         filter_criteria=a.filter_criteria,
         contents=a.contents,
@@ -153,12 +157,13 @@ def assets_list(ctx: Any) -> int:
         page_after=a.page_after,
         page_size=a.page_size,
     )
-    ctx.listing(page, cols.ASSET, a.limit)
+    ctx.listing(first_page, cols.ASSET, a.limit)
     return OK
 
 
 def runs_list(ctx: Any) -> int:
-    ctx.listing(ctx.client().runs.list(page_size=ctx.args.page_size), cols.RUN, ctx.args.limit)
+    client = ctx.client()
+    ctx.listing(lambda: client.runs.list(page_size=ctx.args.page_size), cols.RUN, ctx.args.limit)
     return OK
 
 
@@ -168,6 +173,8 @@ def runs_get(ctx: Any) -> int:
 
 
 def models_list(ctx: Any) -> int:
-    page = ctx.client().models.list(ctx.args.run_id, page_size=ctx.args.page_size)
-    ctx.listing(page, cols.MODEL, ctx.args.limit)
+    client = ctx.client()
+    ctx.listing(
+        lambda: client.models.list(ctx.args.run_id, page_size=ctx.args.page_size), cols.MODEL, ctx.args.limit
+    )
     return OK

@@ -230,8 +230,12 @@ def _dataset_record(result: Any) -> Dict[str, Any]:
 
 
 def exports_list(ctx: Any) -> int:
-    page = ctx.client().datasets.list_exports(ctx.args.dataset_id, page_size=ctx.args.page_size)
-    ctx.listing(page, cols.EXPORT, ctx.args.limit)
+    client = ctx.client()
+    ctx.listing(
+        lambda: client.datasets.list_exports(ctx.args.dataset_id, page_size=ctx.args.page_size),
+        cols.EXPORT,
+        ctx.args.limit,
+    )
     return OK
 
 

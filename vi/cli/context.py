@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from typing import IO, Any, List, Optional, Sequence
+from typing import IO, Any, Callable, List, Optional, Sequence
 
 from .exits import AUTH, CliError
 from .output import Writer, default_format
@@ -125,15 +125,24 @@ class Context:
         chosen = self.args.columns.split(",") if self.args.columns else columns
         return Writer(self.fmt, [c.strip() for c in chosen if c.strip()], self.stdout)
 
-    def listing(self, page: Any, columns: Sequence[str], limit: Optional[int] = None) -> int:
-        """Stream a listing page by page (one page in memory); returns how many were written."""
+    def listing(
+        self, first_page: Callable[[], Any], columns: Sequence[str], limit: Optional[int] = None
+    ) -> int:
+        """Stream a listing page by page; returns how many records were written.
+
+        ``first_page`` is called here rather than passed in as a page, so that nothing up the
+        stack keeps the first page alive: while the next page is fetched, only the page being
+        built is in memory (the SDK's walk holds none), whatever the listing's length."""
         writer = self.writer(columns)
         written = 0
-        for each in page.pages():
+        walk = first_page().pages()
+        for each in walk:
             items = each.items
+            del each
             if limit is not None:
                 items = items[: max(0, limit - written)]
             written += writer.page(items)
+            del items
             if limit is not None and written >= limit:
                 break
         writer.close()
