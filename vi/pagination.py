@@ -1,47 +1,47 @@
-"""Pages of a listing and lazy iteration over them (PROTOCOL §5).
+"""Pages of a listing, lazy iteration over them, and the paging arguments of ``list()``.
 
 A :class:`Page` is what ``list()`` returns: the first page only, fetched eagerly. Everything
 past it is fetched lazily, one page at a time, and a page is dropped as soon as the iteration
 moves on, so walking a listing of any length holds one page in memory (plus the caller's first
 page, which the caller owns).
 
-Unlike the official client, every listing continues to the end (PROTOCOL §16 items 14-16) and
+Unlike the official client, every listing continues to the end (it stops after one page) and
 a server that sends a token twice ends the walk with :class:`vi.errors.PaginationError` instead
 of looping forever.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, Iterator, List, Optional, Sequence, TypeVar, overload
+from typing import (
+    Any,
+    Callable,
+    Generic,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+    overload,
+)
 
+from .checks import MAX_PAGE_SIZE, check_limit, check_page_args, check_page_size
 from .errors import PaginationError, ViInvalidParameterError
 
-__all__ = ["Page", "DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "check_page_size"]
+__all__ = [
+    "Page",
+    "PaginationParams",
+    "PaginationArg",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "optional_paging",
+]
 
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 10
-MAX_PAGE_SIZE = 1000
-
-
-def check_page_size(page_size: object) -> int:
-    if isinstance(page_size, bool) or not isinstance(page_size, int):
-        raise ViInvalidParameterError("page_size", "page_size must be an integer, got %r" % (page_size,))
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ViInvalidParameterError(
-            "page_size", "page_size must be between 1 and %d, got %d" % (MAX_PAGE_SIZE, page_size)
-        )
-    return page_size
-
-
-def check_limit(limit: object) -> Optional[int]:
-    if limit is None:
-        return None
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise ViInvalidParameterError(
-            "limit", "limit must be a non-negative integer or None, got %r" % (limit,)
-        )
-    return limit
 
 
 class Page(Generic[T]):
@@ -146,3 +146,83 @@ class Page(Generic[T]):
         from .tables import to_dataframe
 
         return to_dataframe(self.all_items(limit))
+
+
+# -- pagination arguments --------------------------------------------------------------------
+class PaginationParams:
+    """Where a listing starts and how big its pages are.
+
+    Kept for code written against the official client, which passes ``pagination=``; values
+    are checked on construction so a bad page size fails before any request is made."""
+
+    __slots__ = ("page_token", "page_size")
+
+    def __init__(self, page_token: Optional[str] = None, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+        if page_token is not None and not (isinstance(page_token, str) and page_token):
+            raise ViInvalidParameterError(
+                "page_token", "page_token must be a non-empty string or None, got %r" % (page_token,)
+            )
+        self.page_token = page_token
+        self.page_size = check_page_size(page_size)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PaginationParams):
+            return NotImplemented
+        return (self.page_token, self.page_size) == (other.page_token, other.page_size)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "PaginationParams(page_token=%r, page_size=%r)" % (self.page_token, self.page_size)
+
+    @classmethod
+    def coerce(
+        cls,
+        pagination: "PaginationArg" = None,
+        page_size: Optional[int] = None,
+        page_token: Optional[str] = None,
+    ) -> "PaginationParams":
+        """One ``PaginationParams`` from ``pagination=`` (object or dict) or the keywords.
+
+        Mixing both is refused: silently preferring one would hide a caller's mistake."""
+        if pagination is not None and (page_size is not None or page_token is not None):
+            raise ViInvalidParameterError(
+                "pagination", "Pass either pagination= or page_size=/page_token=, not both"
+            )
+        if pagination is None:
+            return cls(
+                page_token=page_token,
+                page_size=DEFAULT_PAGE_SIZE if page_size is None else page_size,
+            )
+        if isinstance(pagination, PaginationParams):
+            return pagination
+        if isinstance(pagination, Mapping):
+            unknown = sorted(str(k) for k in pagination if k not in ("page_token", "page_size"))
+            if unknown:
+                raise ViInvalidParameterError(
+                    "pagination",
+                    "pagination accepts only the keys 'page_token' and 'page_size', got %s"
+                    % ", ".join(repr(k) for k in unknown),
+                )
+            return cls(
+                page_token=pagination.get("page_token"),
+                page_size=pagination.get("page_size", DEFAULT_PAGE_SIZE),
+            )
+        raise ViInvalidParameterError(
+            "pagination",
+            "pagination must be a PaginationParams or a dict, got %s" % type(pagination).__name__,
+        )
+
+
+PaginationArg = Union[PaginationParams, Mapping[str, Any], None]
+
+
+def optional_paging(
+    pagination: PaginationArg, page_size: Optional[int], page_token: Optional[str]
+) -> Tuple[Optional[int], Optional[str]]:
+    """Paging for endpoints whose official method sends no ``s``: only what the caller gave,
+    from ``pagination=`` or the keywords."""
+    if pagination is None:
+        return check_page_args(page_size, page_token)
+    paging = PaginationParams.coerce(pagination, page_size, page_token)
+    return paging.page_size, paging.page_token

@@ -1,4 +1,4 @@
-"""Polling long-running operations until they finish (PROTOCOL §11).
+"""Polling long-running operations until they finish.
 
 Every waiter in ``vi`` is :func:`wait_until_done` with a different ``poll``/``done``/``failed``
 triple: the first poll is immediate, failure is checked before success on every poll, and the
@@ -11,11 +11,11 @@ drive the loop without wall-clock time.
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any, Callable, Iterable, Optional, TypeVar
 
-from .errors import ViInvalidParameterError, ViOperationError, ViTimeoutError
+from .checks import check_poll_interval, check_timeout
+from .errors import ViOperationError, ViTimeoutError
 
 __all__ = [
     "DEFAULT_POLL_INTERVAL",
@@ -24,8 +24,6 @@ __all__ = [
     "condition_reached",
     "failed_condition",
     "describe_conditions",
-    "check_timeout",
-    "check_poll_interval",
 ]
 
 T = TypeVar("T")
@@ -37,36 +35,6 @@ DEFAULT_POLL_INTERVAL = 3.0
 
 REACHED = "Reached"
 FAILED = "FailedReach"
-
-
-def check_timeout(timeout: Any) -> Optional[float]:
-    """``None`` (wait forever) or a finite number of seconds ≥ 0."""
-    if timeout is None:
-        return None
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or not math.isfinite(timeout)
-        or timeout < 0
-    ):
-        raise ViInvalidParameterError(
-            "timeout", "timeout must be None or a non-negative number of seconds, got %r" % (timeout,)
-        )
-    return float(timeout)
-
-
-def check_poll_interval(poll_interval: Any) -> float:
-    """A finite number of seconds > 0."""
-    if (
-        isinstance(poll_interval, bool)
-        or not isinstance(poll_interval, (int, float))
-        or not math.isfinite(poll_interval)
-        or poll_interval <= 0
-    ):
-        raise ViInvalidParameterError(
-            "poll_interval", "poll_interval must be a positive number of seconds, got %r" % (poll_interval,)
-        )
-    return float(poll_interval)
 
 
 def wait_until_done(
@@ -128,7 +96,7 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-# -- condition predicates (ResourceCondition lists, PROTOCOL §4, §11) ------------------------
+# -- condition predicates (lists of ResourceCondition) ------------------------------------------
 def _conditions(conditions: Optional[Iterable[Any]]) -> list:
     return list(conditions or [])
 
@@ -140,7 +108,7 @@ def _get(condition: Any, name: str) -> Any:
 
 
 def all_reached(conditions: Optional[Iterable[Any]]) -> bool:
-    """Every condition ``Reached``; an empty list is *not* done (PROTOCOL §11)."""
+    """Every condition ``Reached``; an empty list is *not* done (the work has not started)."""
     items = _conditions(conditions)
     return bool(items) and all(_get(c, "status") == REACHED for c in items)
 

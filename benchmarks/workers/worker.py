@@ -260,7 +260,7 @@ def scenario_decode():
         import_ours()
         from marshmallow import Schema
 
-        from vi.models import decode_many
+        from vi.documents import decode_many
         from vi.resources import assets as assets_module
 
         schema = assets_module._ASSET  # the module's singleton AssetSchema

@@ -6,7 +6,7 @@ of the wrong JSON type, a wrong ``kind``) and checks:
 
 * on a document marshmallow accepts, the fast loader returns an equal object of the same type
   (and does not give up on it, or there would be no fast path to speak of);
-* on a document marshmallow rejects, the fast loader gives up (``Bail``), so ``vi.models.decode``
+* on a document marshmallow rejects, the fast loader gives up (``Bail``), so ``vi.documents.decode``
   reports marshmallow's own error.
 """
 
@@ -23,15 +23,23 @@ import vi.resources
 from tests.helpers import REPO_ROOT
 from vi._fastload import _SCALARS, Bail, fast_loader
 from vi.errors import ViResponseError
-from vi.models import ModelSchema, decode, decode_many
+from vi.documents import Document, DocumentSchema, decode, decode_many
 
 
 def all_schemas():
+    """The schema of every document declared in vi.resources, by schema class name."""
     found = {}
     for info in pkgutil.iter_modules(vi.resources.__path__):
         module = importlib.import_module("vi.resources." + info.name)
         for value in vars(module).values():
-            if isinstance(value, ModelSchema) and not value.many:
+            if (
+                isinstance(value, type)
+                and issubclass(value, Document)
+                and value.__dict__.get("_schema") is not None
+            ):
+                schema = value.wire_schema()
+                found[type(schema).__name__] = schema
+            elif isinstance(value, DocumentSchema) and not value.many:
                 found[type(value).__name__] = value
     return found
 

@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from marshmallow import Schema, ValidationError, fields
 
 from .._fastload import Bail, fast_loader
-from ..models import Model, ModelSchema
+from ..documents import Model, ModelSchema
 from . import geometry
 from .geometry import Box
 

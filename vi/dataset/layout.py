@@ -15,8 +15,8 @@ from typing import Any, List, Optional
 
 from marshmallow import ValidationError, fields
 
+from ..documents import Model, ModelSchema
 from ..errors import ViInvalidFileFormatError, ViNotFoundError, ViValidationError
-from ..models import Model, ModelSchema
 from .annotations import _Int
 
 __all__ = [

@@ -15,8 +15,8 @@ import os
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
+from ..documents import Model
 from ..errors import ViNotFoundError
-from ..models import Model
 from .annotations import ViAnnotation, ViAsset
 from .index import SplitIndex
 from .layout import (

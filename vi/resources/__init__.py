@@ -6,7 +6,9 @@ plain values (no secret key, no network access) and can be pickled, compared and
 
 from __future__ import annotations
 
-from ._base import DeletedResource, Resource, check_id
+from ..checks import check_id
+from ..pagination import PaginationParams
+from ._base import DeletedResource, Resource
 from .annotations import (
     Annotation,
     AnnotationAggregation,
@@ -31,7 +33,6 @@ from .assets import (
     AssetSortCriterion,
     Contents,
 )
-from .common import PaginationParams, ResourceCondition, ResourceMetadata, User
 from .datasets import (
     DATASET_TYPES,
     AssetStatusDetail,
@@ -53,6 +54,7 @@ from .datasets import (
     DeletedDatasetStatus,
     TagDetail,
 )
+from .embedded import ResourceCondition, ResourceMetadata, User
 from .flows import (
     AcceleratorConfiguration,
     Flow,

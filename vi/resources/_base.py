@@ -7,7 +7,6 @@ lets each resource module read like a declaration.
 
 from __future__ import annotations
 
-import re
 import time
 from typing import (
     TYPE_CHECKING,
@@ -15,27 +14,25 @@ from typing import (
     Callable,
     Dict,
     Iterable,
+    List,
     Mapping,
     Optional,
     Sequence,
     Tuple,
+    Type,
     TypeVar,
     Union,
+    overload,
 )
 from urllib.parse import quote
 
-from marshmallow import Schema
+from marshmallow import Schema  # transitional: families not yet declared as documents
 
+from ..checks import check_id, check_page_size
+from ..documents import Document, decode, decode_many, json_type
 from ..errors import ViClientClosedError, ViInvalidParameterError, ViResponseError
-from ..models import Model, decode, decode_many, json_type
-from ..pagination import DEFAULT_PAGE_SIZE, Page, check_page_size
-from ..waiters import (
-    all_reached,
-    condition_reached,
-    describe_conditions,
-    failed_condition,
-    wait_until_done,
-)
+from ..pagination import DEFAULT_PAGE_SIZE, Page
+from ..waiters import all_reached, condition_reached, describe_conditions, failed_condition, wait_until_done
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..http import Requester
@@ -44,8 +41,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "Resource",
     "DeletedResource",
-    "check_id",
-    "check_optional_id",
     "segment",
     "verb",
     "query_bool",
@@ -55,27 +50,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}\Z")  # not "$", which also matches before a final "\n"
-
-
-def check_id(name: str, value: Any) -> str:
-    """Validate an id argument before any I/O (PROTOCOL §2.3), so that nothing a caller passes
-    can point a request at another resource (``../x``, ``a/b``, ``?x=1``)."""
-    if isinstance(value, bool) or not isinstance(value, str):
-        raise ViInvalidParameterError(name, "%s must be a string, got %s" % (name, type(value).__name__))
-    if not value:
-        raise ViInvalidParameterError(name, "%s must not be empty" % name)
-    if not _ID_RE.match(value):
-        raise ViInvalidParameterError(
-            name,
-            "%s must be 1-255 characters of letters, digits, '_' and '-', got %r" % (name, value[:80]),
-        )
-    return value
-
-
-def check_optional_id(name: str, value: Any) -> Optional[str]:
-    return None if value is None else check_id(name, value)
+D = TypeVar("D", bound=Document)
 
 
 class _Verb(str):
@@ -112,7 +87,7 @@ def query_yn(value: Optional[bool]) -> Optional[str]:
     return "y" if value else "n"
 
 
-class DeletedResource(Model):
+class DeletedResource(Document):
     """What a delete returns when the service answers with no document (PROTOCOL §4): the id
     that was deleted, and ``deleted=True``. Built client-side, never decoded."""
 
@@ -137,7 +112,7 @@ def _check_source(source: Any) -> Tuple[str, str, str]:
         parts = source.split("/")
     if isinstance(parts, (list, tuple)) and len(parts) == 3:
         names = ("asset_source_class", "asset_source_provider", "asset_source_id")
-        return tuple(check_id(n, p) for n, p in zip(names, parts))  # type: ignore[return-value]
+        return (check_id(names[0], parts[0]), check_id(names[1], parts[1]), check_id(names[2], parts[2]))
     raise ViInvalidParameterError(
         "source",
         "source must be 'class/provider/id' or a (class, provider, id) tuple, got %r" % (source,),
@@ -204,34 +179,96 @@ class Resource:
     ) -> Any:
         return self._requester.request(method, path, params=params, json=json)
 
+    @overload
     def _get_one(
         self,
         path: str,
-        schema: Schema,
+        document: Type[D],
+        what: str,
+        *,
+        method: str = ...,
+        params: Optional[Mapping[str, Any]] = ...,
+        json: Any = ...,
+    ) -> D: ...
+
+    @overload
+    def _get_one(
+        self,
+        path: str,
+        document: Schema,
+        what: str,
+        *,
+        method: str = ...,
+        params: Optional[Mapping[str, Any]] = ...,
+        json: Any = ...,
+    ) -> Any: ...
+
+    def _get_one(
+        self,
+        path: str,
+        document: Any,
         what: str,
         *,
         method: str = "GET",
         params: Optional[Mapping[str, Any]] = None,
         json: Any = None,
     ) -> Any:
-        return decode(schema, self._call(method, path, params=params, json=json), what)
+        return decode(document, self._call(method, path, params=params, json=json), what)
+
+    @overload
+    def _list(
+        self,
+        path: str,
+        document: Type[D],
+        what: str,
+        *,
+        page_size: Optional[int] = ...,
+        page_token: Optional[str] = ...,
+        params: Optional[Mapping[str, Any]] = ...,
+        params_first: bool = ...,
+    ) -> Page[D]: ...
+
+    @overload
+    def _list(
+        self,
+        path: str,
+        document: None,
+        what: str,
+        *,
+        page_size: Optional[int] = ...,
+        page_token: Optional[str] = ...,
+        params: Optional[Mapping[str, Any]] = ...,
+        params_first: bool = ...,
+    ) -> Page[Dict[str, Any]]: ...
+
+    @overload
+    def _list(
+        self,
+        path: str,
+        document: Schema,
+        what: str,
+        *,
+        page_size: Optional[int] = ...,
+        page_token: Optional[str] = ...,
+        params: Optional[Mapping[str, Any]] = ...,
+        params_first: bool = ...,
+    ) -> Page[Any]: ...
 
     def _list(
         self,
         path: str,
-        schema: Optional[Schema],
+        document: Any,
         what: str,
         *,
         page_size: Optional[int] = DEFAULT_PAGE_SIZE,
         page_token: Optional[str] = None,
         params: Optional[Mapping[str, Any]] = None,
-        transform: Optional[Callable[[Any], Any]] = None,
         params_first: bool = False,
     ) -> Page[Any]:
         """Fetch one page; the returned page knows how to fetch the ones after it, re-sending
-        the same query (filters survive every page, PROTOCOL §16.14).
+        the same query (filters survive every page).
 
-        ``schema=None`` keeps items as dicts (endpoints the protocol types as ``dict``).
+        ``document=None`` keeps items as dicts (endpoints that return free-form objects).
         ``page_size=None`` leaves ``s`` out (the endpoints whose official methods send it only
         when given); ``params_first`` puts the other parameters before ``p``/``s``."""
         if page_size is not None:
@@ -247,7 +284,7 @@ class Resource:
             if not params_first:
                 query.update(base)
             body = self._call("GET", path, params=query)
-            return self._page(body, schema, what, fetch, transform)
+            return self._page(body, document, what, fetch)
 
         if page_token is not None and not (isinstance(page_token, str) and page_token):
             raise ViInvalidParameterError("page_token", "page_token must be a non-empty string")
@@ -306,9 +343,10 @@ class Resource:
             def done(result: T) -> bool:
                 return all_reached(conditions(result))
         else:
+            name: str = finished_condition
 
             def done(result: T) -> bool:
-                return condition_reached(conditions(result), finished_condition)  # type: ignore[arg-type]
+                return condition_reached(conditions(result), name)
 
         return wait_until_done(
             poll,
@@ -325,10 +363,9 @@ class Resource:
     @staticmethod
     def _page(
         body: Any,
-        schema: Optional[Schema],
+        document: Any,
         what: str,
         fetch: Callable[[str], Page[Any]],
-        transform: Optional[Callable[[Any], Any]],
     ) -> Page[Any]:
         if not isinstance(body, dict):
             raise ViResponseError(
@@ -337,14 +374,13 @@ class Resource:
         raw_items = body.get("items")
         if raw_items is None:
             raw_items = []
-        if schema is not None:
-            items = decode_many(schema, raw_items, what)
+        items: List[Any]
+        if document is not None:
+            items = decode_many(document, raw_items, what)
         elif isinstance(raw_items, list):
             items = list(raw_items)
         else:
             raise ViResponseError("Malformed %s page in response: items is not an array" % what)
-        if transform is not None:
-            items = [transform(i) for i in items]
         next_page = body.get("nextPage")
         prev_page = body.get("prevPage")
         for name, token in (("nextPage", next_page), ("prevPage", prev_page)):

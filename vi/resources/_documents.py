@@ -1,20 +1,21 @@
 """Shared behaviour of the workspace collections of ``{spec, metadata, status}`` documents that
-the client creates with a PUT to a client-chosen id: runs, flows and training projects
-(PROTOCOL §7.5, §8.8, §8.9). Each resource declares its collection, id name and schema; the
+the client creates with a PUT to a client-chosen id: runs, flows and training projects. Each resource declares its collection, id name and schema; the
 calls themselves are written once here."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar, Dict, Mapping, Optional
+from typing import Any, ClassVar, Dict, Generic, Mapping, Optional, TypeVar
 
-from marshmallow import Schema
-
-from ..pagination import Page
-from ._base import DeletedResource, Resource, check_id, check_optional_id
-from .common import PaginationArg, PaginationParams, metadata_body, nested_update_body
+from ..checks import check_id, check_optional_id
+from ..documents import Document
+from ..pagination import Page, PaginationArg, PaginationParams
+from ._base import DeletedResource, Resource
+from .bodies import metadata_body, nested_update_body
 
 __all__ = ["DocumentResource", "new_id"]
+
+D = TypeVar("D", bound=Document)
 
 
 def new_id(name: str, value: Optional[str]) -> str:
@@ -23,11 +24,13 @@ def new_id(name: str, value: Optional[str]) -> str:
     return check_optional_id(name, value) or str(uuid.uuid4())
 
 
-class DocumentResource(Resource):
+class DocumentResource(Resource, Generic[D]):
+    """A collection of documents of type ``D`` (``_document``) under ``/workspaces/{org}``."""
+
     _collection: ClassVar[str] = ""
     _simple_collection: ClassVar[str] = ""
     _id_name: ClassVar[str] = "id"
-    _schema: ClassVar[Schema]
+    _document: Any  # transitional: Type[D] once every family is declared as documents
     _what: ClassVar[str] = "document"
 
     def _doc_path(self, doc_id: Any, *rest: str) -> str:
@@ -35,11 +38,11 @@ class DocumentResource(Resource):
 
     def _list_docs(
         self, pagination: PaginationArg, page_size: Optional[int], page_token: Optional[str]
-    ) -> Page[Any]:
+    ) -> Page[D]:
         paging = PaginationParams.coerce(pagination, page_size, page_token)
         return self._list(
             self._ws(self._collection),
-            self._schema,
+            self._document,
             self._what,
             page_size=paging.page_size,
             page_token=paging.page_token,
@@ -57,21 +60,21 @@ class DocumentResource(Resource):
             page_token=paging.page_token,
         )
 
-    def _get_doc(self, doc_id: Any) -> Any:
-        return self._get_one(self._doc_path(doc_id), self._schema, self._what)
+    def _get_doc(self, doc_id: Any) -> D:
+        return self._get_one(self._doc_path(doc_id), self._document, self._what)
 
-    def _put_doc(self, path: str, spec: Dict[str, Any], metadata: Optional[Mapping[str, str]]) -> Any:
+    def _put_doc(self, path: str, spec: Dict[str, Any], metadata: Optional[Mapping[str, str]]) -> D:
         """PUT ``{"spec": …, "metadata"?: {"attributes": …}}`` (create or replace)."""
         body: Dict[str, Any] = {"spec": spec}
         meta = metadata_body(metadata)
         if meta is not None:
             body["metadata"] = meta
-        return self._get_one(path, self._schema, self._what, method="PUT", json=body)
+        return self._get_one(path, self._document, self._what, method="PUT", json=body)
 
-    def _patch_doc(self, doc_id: Any, spec: Any, metadata: Any, *, allow_none_values: bool = False) -> Any:
+    def _patch_doc(self, doc_id: Any, spec: Any, metadata: Any, *, allow_none_values: bool = False) -> D:
         path = self._doc_path(doc_id)
         body = nested_update_body(spec, metadata, allow_none_values=allow_none_values)
-        return self._get_one(path, self._schema, self._what, method="PATCH", json=body)
+        return self._get_one(path, self._document, self._what, method="PATCH", json=body)
 
     def _delete_doc(self, doc_id: Any) -> DeletedResource:
         return self._delete(self._doc_path(doc_id), doc_id)

@@ -12,31 +12,25 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, 
 
 from marshmallow import fields, validate
 
-from ..errors import ViInvalidParameterError
-from ..models import IdField, Model, ModelSchema, strip_org_prefix
-from ..pagination import Page
-from ..waiters import DEFAULT_POLL_INTERVAL
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..transfers.uploads import AnnotationUploadResult
-from ._base import DeletedResource, Resource, check_id
-from .common import (
-    PaginationArg,
-    PaginationParams,
-    ResourceMetadata,
-    StrictInt,
-    StrictNumber,
-    TaggedModelSchema,
-    TaggedUnion,
+from ..checks import (
     check_body,
     check_choice,
+    check_id,
     check_optional_int,
     check_optional_str,
     check_str,
     check_str_dict,
-    nested,
-    resource_metadata,
 )
+from ..documents import Model, ModelSchema, TaggedModelSchema, strip_org_prefix
+from ..errors import ViInvalidParameterError
+from ..fields import IdField, StrictInt, StrictNumber, TaggedUnion
+from ..pagination import Page, PaginationArg, PaginationParams
+from ..waiters import DEFAULT_POLL_INTERVAL
+from .embedded import ResourceMetadata, nested, resource_metadata
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..transfers.uploads import AnnotationUploadResult
+from ._base import DeletedResource, Resource
 from .uploads import (
     _ANNOTATION_IMPORT_FILES,
     _ANNOTATION_IMPORT_SESSION,

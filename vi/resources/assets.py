@@ -11,36 +11,18 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, 
 
 from marshmallow import fields
 
+from ..checks import check_choice, check_id, check_optional_bool, check_optional_str, check_str
+from ..documents import Model, ModelSchema, strip_org_prefix
 from ..errors import ViInvalidParameterError, ViResponseError, ViValidationError
-from ..models import IdField, Model, ModelSchema, strip_org_prefix
-from ..pagination import Page
+from ..fields import IdField, StrictInt
+from ..pagination import Page, PaginationArg, PaginationParams
 from ..waiters import DEFAULT_POLL_INTERVAL
+from .bodies import filter_text
+from .embedded import Contents, nested
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.uploads import AssetUploadResult
-from ._base import (
-    DEFAULT_ASSET_SOURCE,
-    AssetSourceArg,
-    DeletedResource,
-    Resource,
-    check_id,
-    query_bool,
-    query_yn,
-    verb,
-)
-from .common import (
-    Contents,
-    ContentsSchema,
-    PaginationArg,
-    PaginationParams,
-    StrictInt,
-    check_choice,
-    check_optional_bool,
-    check_optional_str,
-    check_str,
-    filter_text,
-    nested,
-)
+from ._base import DEFAULT_ASSET_SOURCE, AssetSourceArg, DeletedResource, Resource, query_bool, query_yn, verb
 from .uploads import (
     _ASSET_INGESTION_SESSION,
     _MULTIPART_UPLOAD,
@@ -218,7 +200,7 @@ class AssetMetadataSchema(ModelSchema):
     contents_last_updated = StrictInt(data_key="contentsLastUpdated", required=True)
 
 
-_CONTENTS = ContentsSchema()
+_CONTENTS = Contents.wire_schema()
 
 
 class AssetContents(Model):

@@ -11,33 +11,32 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, 
 
 from marshmallow import fields
 
-from ..errors import ViInvalidParameterError
-from ..models import IdField, Model, ModelSchema, strip_org_prefix
-from ..pagination import Page
-from ..waiters import DEFAULT_POLL_INTERVAL, check_poll_interval, check_timeout
-from ._base import Resource, check_id, verb
-from .common import (
-    PaginationArg,
-    PaginationParams,
-    ResourceCondition,
-    ResourceMetadata,
-    StrictBool,
-    StrictInt,
-    StrictNumber,
-    TaggedModelSchema,
-    User,
-    UserOrName,
+from ..checks import (
     check_choice,
+    check_id,
     check_number,
     check_optional_bool,
     check_optional_str,
     check_page_args,
+    check_poll_interval,
     check_str,
     check_str_dict,
+    check_timeout,
+)
+from ..documents import Model, ModelSchema, TaggedModelSchema, strip_org_prefix
+from ..errors import ViInvalidParameterError
+from ..fields import IdField, StrictBool, StrictInt, StrictNumber
+from ..pagination import Page, PaginationArg, PaginationParams, optional_paging
+from ..waiters import DEFAULT_POLL_INTERVAL
+from ._base import Resource, verb
+from .bodies import flat_update_body
+from .embedded import (
+    ResourceCondition,
+    ResourceMetadata,
+    User,
+    UserOrName,
     condition_list,
-    flat_update_body,
     nested,
-    optional_paging,
     resource_metadata,
     strip_user_datasets,
 )

@@ -10,23 +10,14 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
 
 from marshmallow import fields
 
-from ..models import IdField, Model, ModelSchema
-from ..pagination import Page
+from ..checks import check_body
+from ..documents import Model, ModelSchema, TaggedModelSchema
+from ..fields import IdField, StrictBool, StrictInt, StrictNumber
+from ..pagination import Page, PaginationArg
 from ._base import DeletedResource, verb
 from ._documents import DocumentResource, new_id
-from .common import (
-    PaginationArg,
-    ResourceMetadata,
-    StrictBool,
-    StrictInt,
-    StrictNumber,
-    TaggedModelSchema,
-    check_body,
-    dump_spec,
-    nested,
-    nested_list,
-    resource_metadata,
-)
+from .bodies import dump_spec
+from .embedded import ResourceMetadata, nested, nested_list, resource_metadata
 
 __all__ = [
     "FlowBlock",
@@ -244,7 +235,7 @@ class Flows(DocumentResource):
     _collection = "flows"
     _simple_collection = "simpleFlows"
     _id_name = "flow_id"
-    _schema = _FLOW
+    _document = _FLOW
     _what = "flow"
 
     def list(
@@ -272,13 +263,13 @@ class Flows(DocumentResource):
         (checked against the schema before any request). Pass ``flow_id`` to choose the id —
         repeating a create with the same id is then idempotent (not in the official client)."""
         path = self._doc_path(new_id("flow_id", flow_id))
-        body = dump_spec("spec", spec, _FLOW_SPEC, FlowSpec)
+        body = dump_spec("spec", spec, FlowSpec)
         return self._put_doc(path, body, metadata)  # type: ignore[no-any-return]
 
     def replace(self, flow_id: str, spec: FlowSpecArg, metadata: Optional[Mapping[str, str]] = None) -> Flow:
         """Replace a flow's spec (FL3 PUT)."""
         path = self._doc_path(flow_id)
-        return self._put_doc(path, dump_spec("spec", spec, _FLOW_SPEC, FlowSpec), metadata)  # type: ignore[no-any-return]
+        return self._put_doc(path, dump_spec("spec", spec, FlowSpec), metadata)  # type: ignore[no-any-return]
 
     def update(
         self,

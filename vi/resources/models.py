@@ -11,20 +11,14 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 
 from marshmallow import fields
 
+from ..checks import check_id, check_optional_bool, check_optional_id
+from ..documents import Model as _Model
+from ..documents import ModelSchema, decode, decode_many, json_type
 from ..errors import ViNotFoundError, ViResponseError
-from ..models import IdField, ModelSchema, decode, decode_many, json_type
-from ..models import Model as _Model
-from ..pagination import Page
-from ._base import Resource, check_id, check_optional_id, query_bool
-from .common import (
-    PaginationArg,
-    PaginationParams,
-    ResourceMetadata,
-    StrictInt,
-    check_optional_bool,
-    nested,
-    resource_metadata,
-)
+from ..fields import IdField, StrictInt
+from ..pagination import Page, PaginationArg, PaginationParams
+from ._base import Resource, query_bool
+from .embedded import ResourceMetadata, nested, resource_metadata
 
 __all__ = ["Model", "RunOutput", "ModelSpec", "ModelStatus", "ModelContents", "ModelDownloadUrl", "Models"]
 

@@ -1,4 +1,4 @@
-"""Organizations (PROTOCOL §7.1): the wire calls them workspaces; the client has exactly one."""
+"""Organizations: the wire calls them workspaces; the client has exactly one."""
 
 from __future__ import annotations
 
@@ -6,21 +6,13 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from marshmallow import fields
 
-from ..models import IdField, Model, ModelSchema, strip_org_prefix
-from ..pagination import Page
-from ._base import Resource, check_id
-from .common import (
-    PaginationArg,
-    PaginationParams,
-    StrictBool,
-    StrictInt,
-    User,
-    flat_update_body,
-    nested,
-    optional_paging,
-    strip_user_datasets,
-    user_map,
-)
+from .. import fields as f
+from ..checks import check_id
+from ..documents import Document, strip_org_prefix
+from ..pagination import Page, PaginationArg, PaginationParams, optional_paging
+from ._base import Resource
+from .bodies import flat_update_body
+from .embedded import User, strip_user_datasets, user_map
 
 __all__ = [
     "Organization",
@@ -31,99 +23,52 @@ __all__ = [
 ]
 
 
-class OrganizationBilling(Model):
+class OrganizationBilling(Document):
     _repr_fields = ("tier", "payer")
 
-    payer: str
-    email: str
-    subscriber_id: str
-    ledger: List[Any]
-    tier: str
+    payer: str = f.string()
+    email: str = f.string()
+    subscriber_id: str = f.string()
+    ledger: List[Any] = f.list_of(fields.Raw())
+    tier: str = f.string()
 
 
-class OrganizationBillingSchema(ModelSchema):
-    __model__ = OrganizationBilling
-
-    payer = fields.String(data_key="payer", required=True)
-    email = fields.String(data_key="email", required=True)
-    subscriber_id = fields.String(data_key="subscriberId", required=True)
-    ledger = fields.List(fields.Raw(), data_key="ledger", required=True)
-    tier = fields.String(data_key="tier", required=True)
-
-
-class OrganizationMetadata(Model):
+class OrganizationMetadata(Document):
     _repr_fields = ("create_date", "is_public")
 
-    create_date: Optional[int]
-    is_public: Optional[bool]
-    account_manager: Optional[str]
-    sales_engineer: Optional[str]
+    create_date: Optional[int] = f.integer(optional=True)
+    is_public: Optional[bool] = f.boolean(optional=True)
+    account_manager: Optional[str] = f.string(optional=True)
+    sales_engineer: Optional[str] = f.string(optional=True)
 
 
-class OrganizationMetadataSchema(ModelSchema):
-    __model__ = OrganizationMetadata
-
-    create_date = StrictInt(data_key="createDate", load_default=None, allow_none=True)
-    is_public = StrictBool(data_key="isPublic", load_default=None, allow_none=True)
-    account_manager = fields.String(data_key="accountManager", load_default=None, allow_none=True)
-    sales_engineer = fields.String(data_key="salesEngineer", load_default=None, allow_none=True)
-
-
-class OrganizationLockStatus(Model):
+class OrganizationLockStatus(Document):
     _repr_fields = ("is_locked", "lock_date")
 
-    is_locked: bool
-    lock_date: Optional[int]
+    is_locked: bool = f.boolean()
+    lock_date: Optional[int] = f.integer(optional=True)
 
 
-class OrganizationLockStatusSchema(ModelSchema):
-    __model__ = OrganizationLockStatus
-
-    is_locked = StrictBool(data_key="isLocked", required=True)
-    # The official client names this attribute ``lockDate``; snake_case keeps it consistent.
-    lock_date = StrictInt(data_key="lockDate", load_default=None, allow_none=True)
-
-
-class Organization(Model):
+class Organization(Document):
     _repr_fields = ("organization_id", "name")
 
-    name: str
-    kind: str
-    organization_id: str
-    last_access: int
-    datasets: List[str]
-    billing: OrganizationBilling
-    users: Dict[str, User]
-    metadata: OrganizationMetadata
-    features: Dict[str, Any]
-    lock_status: OrganizationLockStatus
-    self_link: str
-    etag: str
+    name: str = f.string()
+    kind: str = f.string()
+    organization_id: str = f.identifier("workspaceId")
+    last_access: int = f.integer()
+    datasets: List[str] = f.list_of(fields.String())
+    billing: OrganizationBilling = f.nested(OrganizationBilling)
+    users: Dict[str, User] = user_map()
+    metadata: OrganizationMetadata = f.nested(OrganizationMetadata)
+    features: Dict[str, Any] = f.dict_of()
+    lock_status: OrganizationLockStatus = f.nested(OrganizationLockStatus)
+    self_link: str = f.string()
+    etag: str = f.string()
 
     def _after_load(self) -> None:
         # Dataset ids arrive composite; callers use (and compare against) the short form.
         self.datasets = [strip_org_prefix(self.organization_id, d) for d in self.datasets]
         strip_user_datasets(self.organization_id, self.users)
-
-
-class OrganizationSchema(ModelSchema):
-    __model__ = Organization
-
-    name = fields.String(data_key="name", required=True)
-    kind = fields.String(data_key="kind", required=True)
-    organization_id = IdField("workspaceId")
-    last_access = StrictInt(data_key="lastAccess", required=True)
-    datasets = fields.List(fields.String(), data_key="datasets", required=True)
-    billing = nested(OrganizationBillingSchema(), data_key="billing", required=True)
-    users = user_map(data_key="users", required=True)
-    metadata = nested(OrganizationMetadataSchema(), data_key="metadata", required=True)
-    features = fields.Dict(keys=fields.String(), data_key="features", required=True)
-    lock_status = nested(OrganizationLockStatusSchema(), data_key="lockStatus", required=True)
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-
-
-_ORGANIZATION = OrganizationSchema()
 
 
 class Organizations(Resource):
@@ -140,7 +85,7 @@ class Organizations(Resource):
         paging = PaginationParams.coerce(pagination, page_size, page_token)
         return self._list(
             "/workspaces",
-            _ORGANIZATION,
+            Organization,
             "organization",
             page_size=paging.page_size,
             page_token=paging.page_token,
@@ -148,7 +93,7 @@ class Organizations(Resource):
 
     def get(self) -> Organization:
         """The client's own organization (O2): the id comes from the configuration, not an argument."""
-        return self._get_one(self._ws(), _ORGANIZATION, "organization")  # type: ignore[no-any-return]
+        return self._get_one(self._ws(), Organization, "organization")
 
     def update(
         self,
@@ -161,9 +106,7 @@ class Organizations(Resource):
         ``metadata`` becomes ``{"metadata": {"attributes": …}}``. Both ``None`` is refused before
         any request, since an empty PATCH can only be a mistake."""
         body = flat_update_body(spec, metadata)
-        return self._get_one(  # type: ignore[no-any-return]
-            self._ws(), _ORGANIZATION, "organization", method="PATCH", json=body
-        )
+        return self._get_one(self._ws(), Organization, "organization", method="PATCH", json=body)
 
     def list_collaborators(
         self,

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Union
 
-from ..errors import ViInvalidParameterError, ViResponseError, ViValidationError
-from ..pagination import Page
-from ._base import DeletedResource, Resource, check_id, query_yn, segment, verb
-from .common import (
-    PaginationArg,
+from ..checks import (
     check_body,
     check_choice,
+    check_id,
     check_optional_bool,
     check_optional_str,
     check_page_args,
     check_str,
-    filter_text,
-    optional_paging,
 )
+from ..errors import ViInvalidParameterError, ViResponseError, ViValidationError
+from ..pagination import Page, PaginationArg, optional_paging
+from ._base import DeletedResource, Resource, query_yn, segment, verb
+from .bodies import filter_text
 
 __all__ = [
     "Plans",

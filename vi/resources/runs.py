@@ -12,27 +12,16 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
 
 from marshmallow import fields
 
+from ..checks import check_body, check_id, check_optional_id, check_optional_int, check_optional_str
+from ..documents import Model, ModelSchema, TaggedModelSchema
 from ..errors import ViInvalidParameterError
-from ..models import IdField, Model, ModelSchema
-from ..pagination import Page
-from ._base import DeletedResource, check_id, check_optional_id
+from ..fields import IdField, StrictInt
+from ..pagination import Page, PaginationArg
+from ._base import DeletedResource
 from ._documents import DocumentResource, new_id
-from .common import (
-    PaginationArg,
-    ResourceCondition,
-    ResourceMetadata,
-    StrictInt,
-    TaggedModelSchema,
-    check_body,
-    check_optional_int,
-    check_optional_str,
-    condition_list,
-    dump_spec,
-    metadata_body,
-    nested,
-    resource_metadata,
-)
-from .flows import _FLOW, _FLOW_SPEC, Flow, FlowBlock, FlowSpec, FlowSpecSchema
+from .bodies import dump_spec, metadata_body
+from .embedded import ResourceCondition, ResourceMetadata, condition_list, nested, resource_metadata
+from .flows import _FLOW, Flow, FlowBlock, FlowSpec, FlowSpecSchema
 
 __all__ = ["Run", "RunSpec", "RunStatus", "FlowSpec", "FlowBlock", "Runs"]
 
@@ -110,7 +99,7 @@ class Runs(DocumentResource):
     _collection = "runs"
     _simple_collection = "simpleRuns"
     _id_name = "run_id"
-    _schema = _RUN
+    _document = _RUN
     _what = "run"
 
     def list(
@@ -146,11 +135,11 @@ class Runs(DocumentResource):
         path = self._doc_path(new_id("run_id", run_id))
         if isinstance(flow, str):
             fetched: Flow = self._get_one(self._ws("flows", check_id("flow", flow)), _FLOW, "flow")
-            flow_json = dump_spec("flow", fetched.spec, _FLOW_SPEC, FlowSpec)
+            flow_json = dump_spec("flow", fetched.spec, FlowSpec)
         elif isinstance(flow, Flow):
-            flow_json = dump_spec("flow", flow.spec, _FLOW_SPEC, FlowSpec)
+            flow_json = dump_spec("flow", flow.spec, FlowSpec)
         elif isinstance(flow, (FlowSpec, Mapping)):
-            flow_json = dump_spec("flow", flow, _FLOW_SPEC, FlowSpec)
+            flow_json = dump_spec("flow", flow, FlowSpec)
         else:
             raise ViInvalidParameterError(
                 "flow", "flow must be a FlowSpec, a Flow, a dict or a flow id, got %s" % type(flow).__name__

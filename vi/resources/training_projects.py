@@ -6,20 +6,14 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
 
 from marshmallow import fields
 
-from ..models import IdField, Model, ModelSchema
-from ..pagination import Page
-from ._base import DeletedResource, check_id, verb
+from ..checks import check_id, check_str
+from ..documents import Model, ModelSchema, TaggedModelSchema
+from ..fields import IdField
+from ..pagination import Page, PaginationArg
+from ._base import DeletedResource, verb
 from ._documents import DocumentResource, new_id
-from .common import (
-    PaginationArg,
-    ResourceMetadata,
-    TaggedModelSchema,
-    check_str,
-    dump_spec,
-    nested,
-    nested_list,
-    resource_metadata,
-)
+from .bodies import dump_spec
+from .embedded import ResourceMetadata, nested, nested_list, resource_metadata
 
 __all__ = [
     "TrainingProject",
@@ -174,7 +168,7 @@ class TrainingProjects(DocumentResource):
 
     _collection = "trainingProjects"
     _id_name = "training_project_id"
-    _schema = _TRAINING_PROJECT
+    _document = _TRAINING_PROJECT
     _what = "training project"
 
     def list(
@@ -201,7 +195,7 @@ class TrainingProjects(DocumentResource):
         ``spec`` is a :class:`TrainingProjectSpec` or a dict such as ``{"name": …,
         "description": …, "type": …}``, checked before any request."""
         path = self._doc_path(new_id("training_project_id", training_project_id))
-        body = dump_spec("spec", spec, _SPEC, TrainingProjectSpec)
+        body = dump_spec("spec", spec, TrainingProjectSpec)
         return self._put_doc(path, body, metadata)  # type: ignore[no-any-return]
 
     def update(

@@ -16,17 +16,12 @@ from typing import Any, Dict, List, Optional, Union
 
 from marshmallow import fields
 
-from ..models import IdField, Model, ModelSchema, strip_org_prefix
-from .common import (
+from ..documents import Model, ModelSchema, TaggedModelSchema, strip_org_prefix
+from ..fields import IdField, StrictBool, StrictInt, StrictNumber, TaggedUnion
+from .embedded import (
     Contents,
-    ContentsSchema,
     ResourceCondition,
     ResourceMetadata,
-    StrictBool,
-    StrictInt,
-    StrictNumber,
-    TaggedModelSchema,
-    TaggedUnion,
     condition_list,
     nested,
     nested_list,
@@ -66,7 +61,7 @@ FAILURE_MODES = ("FailAfterOne", "FailAfterAll")
 #: answers with the plural one (PROTOCOL §3, §16.18); both are accepted here.
 RETENTION_MODES = ("RemoveLinkedResource", "KeepLinkedResource", "KeepLinkedResources")
 
-_CONTENTS = ContentsSchema()
+_CONTENTS = Contents.wire_schema()
 
 
 # -- asset ingestion sessions (A7-A9) ---------------------------------------------------------

@@ -6,7 +6,7 @@ from tests.helpers.datasets import annotation_line, freeform, phrase_grounding, 
 from vi.dataset import Box, Freeform, GroundedPhrase, PhraseGrounding, ViAnnotation, ViAsset, Vqa, VqaPair
 from vi.dataset.annotations import AnnotationFormatError, ViAnnotationSchema, load_annotation
 from vi.dataset.geometry import text_span, to_box
-from vi.models import ModelSchema
+from vi.documents import ModelSchema
 
 
 def load(line):

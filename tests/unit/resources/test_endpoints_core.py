@@ -620,7 +620,7 @@ def test_runs_create_from_a_flow_id_fetches_and_decodes_the_flow_document():
 
 
 def test_runs_create_from_decoded_models_sends_the_spec_as_received():
-    from vi.models import decode
+    from vi.documents import decode
     from vi.resources.flows import _FLOW
 
     flow = decode(_FLOW, EX("flows-get"), "flow")

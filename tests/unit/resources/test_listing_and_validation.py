@@ -10,7 +10,7 @@ import pytest
 
 from tests.helpers.resource_fakes import ORG, FakeRequester, load_example
 from vi.errors import ViInvalidParameterError, ViResponseError, ViValidationError
-from vi.models import decode
+from vi.documents import decode
 from vi.resources import (
     AnnotationImportSessions,
     Annotations,

@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers.resource_fakes import ORG, load_example
 from vi.errors import ViResponseError
-from vi.models import decode, decode_many
+from vi.documents import decode, decode_many
 from vi.resources import (
     Annotation,
     Asset,
@@ -26,7 +26,7 @@ from vi.resources import (
 from vi.resources.annotations import _ANNOTATION
 from vi.resources.assets import _ASSET
 from vi.resources.datasets import _DATASET, _DELETED_DATASET
-from vi.resources.organizations import _ORGANIZATION
+from vi.resources.organizations import Organization
 from vi.resources.runs import _RUN
 
 
@@ -42,7 +42,7 @@ def _error(schema, body, what):
 
 # -- organizations ----------------------------------------------------------------------------
 def test_organization_example_decodes():
-    org = decode(_ORGANIZATION, load_example("organizations-get"), "organization")
+    org = decode(Organization, load_example("organizations-get"), "organization")
     assert isinstance(org, Organization)
     assert org.organization_id == ORG
     assert org.name == "Acme Robotics"
@@ -70,14 +70,14 @@ def test_organization_example_decodes():
 
 
 def test_organization_list_example_decodes():
-    items = decode_many(_ORGANIZATION, load_example("organizations-list")["items"], "organization")
+    items = decode_many(Organization, load_example("organizations-list")["items"], "organization")
     assert [o.name for o in items] == ["Acme Robotics"]
 
 
 def test_organization_lock_date_is_snake_case():
     body = load_example("organizations-get")
     body["lockStatus"] = {"isLocked": True, "lockDate": 1700000000001}
-    org = decode(_ORGANIZATION, body, "organization")
+    org = decode(Organization, body, "organization")
     assert org.lock_status.lock_date == 1700000000001
     assert not hasattr(org.lock_status, "lockDate")
 
