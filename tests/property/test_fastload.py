@@ -22,8 +22,8 @@ from marshmallow import Schema, ValidationError, fields, missing
 import vi.resources
 from tests.helpers import REPO_ROOT
 from vi._fastload import _SCALARS, Bail, fast_loader
-from vi.errors import ViResponseError
 from vi.documents import Document, DocumentSchema, decode, decode_many
+from vi.errors import ViResponseError
 
 
 def all_schemas():

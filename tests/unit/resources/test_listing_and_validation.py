@@ -9,8 +9,8 @@ import pickle
 import pytest
 
 from tests.helpers.resource_fakes import ORG, FakeRequester, load_example
-from vi.errors import ViInvalidParameterError, ViResponseError, ViValidationError
 from vi.documents import decode
+from vi.errors import ViInvalidParameterError, ViResponseError, ViValidationError
 from vi.resources import (
     AnnotationImportSessions,
     Annotations,

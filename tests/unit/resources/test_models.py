@@ -8,8 +8,8 @@ import pickle
 import pytest
 
 from tests.helpers.resource_fakes import ORG, load_example
-from vi.errors import ViResponseError
 from vi.documents import decode, decode_many
+from vi.errors import ViResponseError
 from vi.resources import (
     Annotation,
     Asset,
@@ -26,7 +26,6 @@ from vi.resources import (
 from vi.resources.annotations import _ANNOTATION
 from vi.resources.assets import _ASSET
 from vi.resources.datasets import _DATASET, _DELETED_DATASET
-from vi.resources.organizations import Organization
 from vi.resources.runs import _RUN
 
 
