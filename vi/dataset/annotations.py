@@ -19,8 +19,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from marshmallow import Schema, ValidationError, fields
 
+from .. import fields as f
 from .._fastload import Bail, fast_loader
-from ..documents import Model, ModelSchema
+from ..documents import Document
 from . import geometry
 from .geometry import Box
 
@@ -88,7 +89,7 @@ class _TypeTagged(fields.Field):
 # -- the asset a line points at ------------------------------------------------------------------
 
 
-class ViAsset(Model):
+class ViAsset(Document):
     """An image of the dataset: its file name, its size in pixels and where it is on disk.
 
     The same class describes the ``asset`` of an annotation line (where ``filepath`` is None)
@@ -98,12 +99,12 @@ class ViAsset(Model):
 
     _repr_fields = ("filename", "width", "height")
 
-    filename: str
-    width: Optional[int]
-    height: Optional[int]
-    filepath: Optional[str]
-    url: Optional[str]
-    split: Optional[str]
+    filename: str = f.string()
+    width: Optional[int] = f.custom(_Int(data_key="width", load_default=None, allow_none=True))
+    height: Optional[int] = f.custom(_Int(data_key="height", load_default=None, allow_none=True))
+    filepath: Optional[str] = f.string(optional=True)
+    url: Optional[str] = f.string(optional=True)
+    split: Optional[str] = f.string(optional=True)
 
     def read_bytes(self) -> bytes:
         """The file's bytes (a :class:`vi.errors.ViError` if this asset has no local file)."""
@@ -128,21 +129,10 @@ class ViAsset(Model):
         return self.filepath
 
 
-class ViAssetSchema(ModelSchema):
-    __model__ = ViAsset
-
-    filename = fields.String(data_key="filename", required=True)
-    width = _Int(data_key="width", load_default=None, allow_none=True)
-    height = _Int(data_key="height", load_default=None, allow_none=True)
-    filepath = fields.String(data_key="filepath", load_default=None, allow_none=True)
-    url = fields.String(data_key="url", load_default=None, allow_none=True)
-    split = fields.String(data_key="split", load_default=None, allow_none=True)
-
-
 # -- phrase grounding ----------------------------------------------------------------------------
 
 
-class GroundedPhrase(Model):
+class GroundedPhrase(Document):
     """A phrase of the caption and the boxes that ground it.
 
     ``start_token_index``/``end_token_index`` locate the phrase in the caption (see
@@ -152,10 +142,10 @@ class GroundedPhrase(Model):
 
     _repr_fields = ("phrase", "bounds")
 
-    phrase: str
-    start_token_index: int
-    end_token_index: int
-    bounds: List[List[Any]]
+    phrase: str = f.string()
+    start_token_index: int = f.custom(_Int(data_key="startTokenIndex", required=True))
+    end_token_index: int = f.custom(_Int(data_key="endTokenIndex", required=True))
+    bounds: List[List[Any]] = f.list_of(fields.List(fields.Raw()), default=list)
 
     def boxes(self) -> List[Box]:
         """The bounds as :class:`~vi.dataset.geometry.Box` values, in the units they were stored."""
@@ -188,72 +178,46 @@ class GroundedPhrase(Model):
         return geometry.text_span(caption, self.phrase, self.start_token_index, self.end_token_index)
 
 
-class GroundedPhraseSchema(ModelSchema):
-    __model__ = GroundedPhrase
-
-    phrase = fields.String(data_key="phrase", required=True)
-    start_token_index = _Int(data_key="startTokenIndex", required=True)
-    end_token_index = _Int(data_key="endTokenIndex", required=True)
-    bounds = fields.List(fields.List(fields.Raw()), data_key="bounds", load_default=list)
-
-
 def _is_normalized(boxes: Sequence[Box], normalized: Optional[bool]) -> bool:
     if normalized is not None:
         return normalized
     return all(0.0 <= v <= 1.0 for box in boxes for v in box)
 
 
-class PhraseGrounding(Model):
+class PhraseGrounding(Document):
     """A caption with the phrases of it that are grounded in the image."""
 
     TYPE = "PhraseGrounding"
     _repr_fields = ("caption",)
 
-    caption: str
-    grounded_phrases: List[GroundedPhrase]
+    caption: str = f.string(default="")
+    grounded_phrases: List[GroundedPhrase] = f.nested_list(GroundedPhrase, default=list)
 
     @property
     def type(self) -> str:
         return self.TYPE
 
 
-class PhraseGroundingSchema(ModelSchema):
-    __model__ = PhraseGrounding
-
-    caption = fields.String(data_key="caption", load_default="")
-    grounded_phrases = fields.List(
-        fields.Nested(GroundedPhraseSchema()), data_key="groundedPhrases", load_default=list
-    )
-
-
 # -- visual question answering ------------------------------------------------------------------
 
 
-class VqaPair(Model):
+class VqaPair(Document):
     """One question and its answer; ``order`` is its place in the conversation."""
 
     _repr_fields = ("order", "question")
 
-    order: int
-    question: str
-    answer: str
+    order: int = f.custom(_Int(data_key="order", load_default=0))
+    question: str = f.string()
+    answer: str = f.string()
 
 
-class VqaPairSchema(ModelSchema):
-    __model__ = VqaPair
-
-    order = _Int(data_key="order", load_default=0)
-    question = fields.String(data_key="question", required=True)
-    answer = fields.String(data_key="answer", required=True)
-
-
-class Vqa(Model):
+class Vqa(Document):
     """Question/answer pairs about the image, in conversation order."""
 
     TYPE = "Vqa"
     _repr_fields = ("interactions",)
 
-    interactions: List[VqaPair]
+    interactions: List[VqaPair] = f.nested_list(VqaPair, default=list)
 
     @property
     def type(self) -> str:
@@ -264,49 +228,46 @@ class Vqa(Model):
         return [(p.question, p.answer) for p in sorted(self.interactions, key=lambda p: p.order)]
 
 
-class VqaSchema(ModelSchema):
-    __model__ = Vqa
-
-    interactions = fields.List(fields.Nested(VqaPairSchema()), data_key="interactions", load_default=list)
-
-
 # -- freeform -------------------------------------------------------------------------------------
 
 
-class Freeform(Model):
+class Freeform(Document):
     """Free text about the image (a description, a caption); every other key stays on ``raw``."""
 
     TYPE = "Freeform"
     _repr_fields = ("text",)
 
-    text: Optional[str]
-    caption: Optional[str]
+    text: Optional[str] = f.string(optional=True)
+    caption: Optional[str] = f.string(optional=True)
 
     @property
     def type(self) -> str:
         return self.TYPE
 
 
-class FreeformSchema(ModelSchema):
-    __model__ = Freeform
-
-    text = fields.String(data_key="text", load_default=None, allow_none=True)
-    caption = fields.String(data_key="caption", load_default=None, allow_none=True)
-
-
 #: What ``ViAnnotation.contents`` holds: a known document, or the plain dict of an unknown type.
 ViAnnotationContents = Union[PhraseGrounding, Vqa, Freeform, Dict[str, Any]]
 
 
-class ViAnnotation(Model):
+class ViAnnotation(Document):
     """One annotation line: its id, the asset it describes, its contents and category."""
 
     _repr_fields = ("id", "contents")
 
-    id: str
-    asset: ViAsset
-    contents: ViAnnotationContents
-    category: Optional[str]
+    id: str = f.string()
+    asset: ViAsset = f.nested(ViAsset)
+    contents: ViAnnotationContents = f.custom(
+        _TypeTagged(
+            {
+                "PhraseGrounding": PhraseGrounding.wire_schema(),
+                "Vqa": Vqa.wire_schema(),
+                "Freeform": Freeform.wire_schema(),
+            },
+            data_key="contents",
+            required=True,
+        )
+    )
+    category: Optional[str] = f.raw(optional=True)
 
     @property
     def type(self) -> Optional[str]:
@@ -315,22 +276,6 @@ class ViAnnotation(Model):
             kind = self.contents.get("type")
             return kind if isinstance(kind, str) else None
         return str(getattr(self.contents, "TYPE", None))
-
-
-class ViAnnotationSchema(ModelSchema):
-    __model__ = ViAnnotation
-
-    id = fields.String(data_key="id", required=True)
-    asset = fields.Nested(ViAssetSchema(), data_key="asset", required=True)
-    contents = _TypeTagged(
-        {"PhraseGrounding": PhraseGroundingSchema(), "Vqa": VqaSchema(), "Freeform": FreeformSchema()},
-        data_key="contents",
-        required=True,
-    )
-    category = fields.Raw(data_key="category", load_default=None, allow_none=True)
-
-
-_ANNOTATION = ViAnnotationSchema()
 
 
 def _load(schema: Schema, document: Any) -> Any:
@@ -350,7 +295,7 @@ def load_annotation(document: Any) -> ViAnnotation:
     if not isinstance(document, dict):
         raise AnnotationFormatError(["<line>: expected a JSON object"])
     try:
-        annotation: ViAnnotation = _load(_ANNOTATION, document)
+        annotation: ViAnnotation = _load(ViAnnotation.wire_schema(), document)
     except ValidationError as err:
         raise AnnotationFormatError(sorted(_flatten(err.messages))) from None
     return annotation

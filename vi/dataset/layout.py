@@ -13,9 +13,10 @@ import os
 from datetime import datetime, timezone
 from typing import Any, List, Optional
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError
 
-from ..documents import Model, ModelSchema
+from .. import fields as f
+from ..documents import Document
 from ..errors import ViInvalidFileFormatError, ViNotFoundError, ViValidationError
 from .annotations import _Int
 
@@ -43,19 +44,19 @@ IMAGE_FOLDERS = ("images", "assets")
 ANNOTATION_SUFFIXES = (".jsonl", ".json")
 
 
-class ViDatasetMetadata(Model):
+class ViDatasetMetadata(Document):
     """``metadata.json``: which dataset this is, where it came from and when it was downloaded."""
 
     _repr_fields = ("name", "organization_id", "created_at")
 
-    name: str
-    organization_id: Optional[str]
-    export_dir: Optional[str]
-    created_at: Optional[int]
-    license: Any
-    export_id: Optional[str]
-    format: Optional[str]
-    format_version: int
+    name: str = f.string()
+    organization_id: Optional[str] = f.string(optional=True)
+    export_dir: Optional[str] = f.string(optional=True)
+    created_at: Optional[int] = f.custom(_Int(data_key="createdAt", load_default=None, allow_none=True))
+    license: Any = f.raw(optional=True)
+    export_id: Optional[str] = f.string(optional=True)
+    format: Optional[str] = f.string(optional=True)
+    format_version: int = f.custom(_Int(data_key="formatVersion", load_default=1))
 
     @property
     def created(self) -> Optional[datetime]:
@@ -63,22 +64,6 @@ class ViDatasetMetadata(Model):
         if self.created_at is None:
             return None
         return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
-
-
-class ViDatasetMetadataSchema(ModelSchema):
-    __model__ = ViDatasetMetadata
-
-    name = fields.String(data_key="name", required=True)
-    organization_id = fields.String(data_key="organizationId", load_default=None, allow_none=True)
-    export_dir = fields.String(data_key="exportDir", load_default=None, allow_none=True)
-    created_at = _Int(data_key="createdAt", load_default=None, allow_none=True)
-    license = fields.Raw(data_key="license", load_default=None, allow_none=True)
-    export_id = fields.String(data_key="exportId", load_default=None, allow_none=True)
-    format = fields.String(data_key="format", load_default=None, allow_none=True)
-    format_version = _Int(data_key="formatVersion", load_default=1)
-
-
-_METADATA = ViDatasetMetadataSchema()
 
 
 def read_metadata(root: str) -> ViDatasetMetadata:
@@ -113,7 +98,7 @@ def read_metadata(root: str) -> ViDatasetMetadata:
             suggestion="Upgrade vi-requests to read this dataset",
         )
     try:
-        metadata: ViDatasetMetadata = _METADATA.load(document)
+        metadata: ViDatasetMetadata = ViDatasetMetadata.wire_schema().load(document)
     except ValidationError as err:
         raise ViInvalidFileFormatError(
             "%s is not a dataset metadata file: %s" % (path, err.messages),

@@ -15,7 +15,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
-from ..documents import Model
+from ..documents import Document
 from ..errors import ViNotFoundError
 from .annotations import ViAnnotation, ViAsset
 from .index import SplitIndex
@@ -45,7 +45,7 @@ Pair = Tuple[ViAsset, List[ViAnnotation]]
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-class ViDatasetSplitInfo(Model):
+class ViDatasetSplitInfo(Document):
     """Counts of one split: images and annotation lines."""
 
     _fields = ("assets", "annotations")
@@ -53,7 +53,7 @@ class ViDatasetSplitInfo(Model):
     annotations: int
 
 
-class ViDatasetInfo(Model):
+class ViDatasetInfo(Document):
     """:meth:`ViDataset.info`: the metadata and the counts, per split and in total."""
 
     _fields = (

@@ -4,9 +4,9 @@ import pytest
 
 from tests.helpers.datasets import annotation_line, freeform, phrase_grounding, vqa
 from vi.dataset import Box, Freeform, GroundedPhrase, PhraseGrounding, ViAnnotation, ViAsset, Vqa, VqaPair
-from vi.dataset.annotations import AnnotationFormatError, ViAnnotationSchema, load_annotation
+from vi.dataset.annotations import AnnotationFormatError, load_annotation
 from vi.dataset.geometry import text_span, to_box
-from vi.documents import ModelSchema
+from vi.documents import Document, DocumentSchema
 
 
 def load(line):
@@ -108,10 +108,11 @@ def test_invalid_documents_name_the_field(document, problem):
 
 
 def test_declared_once_through_the_model_schemas():
-    """The annotation documents use the SDK's model declarations: the model's attributes are the
-    schema's fields, so there is no second list of names to keep in step."""
-    assert issubclass(ViAnnotationSchema, ModelSchema)
-    assert ViAnnotation._fields == tuple(ViAnnotationSchema().fields)
+    """The annotation documents are SDK documents: the class declares its fields once, and the
+    schema is built from them, so there is no second list of names to keep in step."""
+    assert issubclass(ViAnnotation, Document)
+    assert isinstance(ViAnnotation.wire_schema(), DocumentSchema)
+    assert ViAnnotation._fields == tuple(ViAnnotation.wire_schema().fields)
     assert GroundedPhrase._fields == ("phrase", "start_token_index", "end_token_index", "bounds")
 
 
@@ -125,6 +126,6 @@ def test_fast_path_builds_what_marshmallow_builds(contents):
 
     document = json.loads(annotation_line("a.jpg", contents, category="c"))
     fast = load_annotation(document)
-    slow = ViAnnotationSchema().load(document)
+    slow = ViAnnotation.wire_schema().load(document)
     assert fast == slow and fast.raw == slow.raw == document
     assert fast.contents == slow.contents and type(fast.contents) is type(slow.contents)
