@@ -127,7 +127,7 @@ class Document:
         result = self.__eq__(other)
         return result if result is NotImplemented else not result
 
-    __hash__ = None  # type: ignore[assignment]  # mutable value objects are not hashable
+    # Defining __eq__ without __hash__ makes instances unhashable: mutable values must not be.
 
     def __repr__(self) -> str:
         shown = self._repr_fields or self._fields[:3]
@@ -186,26 +186,6 @@ class _TaggedSchema(DocumentSchema):
         kind = original["kind"]
         if kind != self.__kind__:
             raise ValidationError("Must be %r, got %r." % (self.__kind__, kind), "kind")
-
-
-class ModelSchema(DocumentSchema):
-    """Transitional: a hand-written schema naming its document in ``__model__`` (the families
-    not yet declared with fields). Removed once every family is migrated."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        model = type(self).__model__
-        if model is not None and not model.__dict__.get("_fields"):
-            model._fields = tuple(self.declared_fields)
-        if model is not None and model.__dict__.get("_schema") is None:
-            model._schema = self
-
-
-class TaggedModelSchema(ModelSchema, _TaggedSchema):
-    """Transitional, see :class:`ModelSchema`."""
-
-
-Model = Document  # transitional name, see ModelSchema
 
 
 def strip_org_prefix(organization_id: Optional[str], dataset_id: Any) -> Any:

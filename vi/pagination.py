@@ -170,8 +170,6 @@ class PaginationParams:
             return NotImplemented
         return (self.page_token, self.page_size) == (other.page_token, other.page_size)
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return "PaginationParams(page_token=%r, page_size=%r)" % (self.page_token, self.page_size)
 

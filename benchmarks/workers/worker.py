@@ -263,7 +263,7 @@ def scenario_decode():
         from vi.documents import decode_many
         from vi.resources import assets as assets_module
 
-        schema = assets_module._ASSET  # the module's singleton AssetSchema
+        schema = assets_module.Asset  # the module's singleton AssetSchema
         if CLIENT == "ours":
             fn = lambda: decode_many(schema, loads(body)["items"], "asset")  # noqa: E731
         else:  # plain marshmallow: Schema.load itself, whatever fast path the package adds on top

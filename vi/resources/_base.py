@@ -26,8 +26,6 @@ from typing import (
 )
 from urllib.parse import quote
 
-from marshmallow import Schema  # transitional: families not yet declared as documents
-
 from ..checks import check_id, check_page_size
 from ..documents import Document, decode, decode_many, json_type
 from ..errors import ViClientClosedError, ViInvalidParameterError, ViResponseError
@@ -179,40 +177,16 @@ class Resource:
     ) -> Any:
         return self._requester.request(method, path, params=params, json=json)
 
-    @overload
     def _get_one(
         self,
         path: str,
         document: Type[D],
         what: str,
         *,
-        method: str = ...,
-        params: Optional[Mapping[str, Any]] = ...,
-        json: Any = ...,
-    ) -> D: ...
-
-    @overload
-    def _get_one(
-        self,
-        path: str,
-        document: Schema,
-        what: str,
-        *,
-        method: str = ...,
-        params: Optional[Mapping[str, Any]] = ...,
-        json: Any = ...,
-    ) -> Any: ...
-
-    def _get_one(
-        self,
-        path: str,
-        document: Any,
-        what: str,
-        *,
         method: str = "GET",
         params: Optional[Mapping[str, Any]] = None,
         json: Any = None,
-    ) -> Any:
+    ) -> D:
         return decode(document, self._call(method, path, params=params, json=json), what)
 
     @overload
@@ -241,23 +215,10 @@ class Resource:
         params_first: bool = ...,
     ) -> Page[Dict[str, Any]]: ...
 
-    @overload
     def _list(
         self,
         path: str,
-        document: Schema,
-        what: str,
-        *,
-        page_size: Optional[int] = ...,
-        page_token: Optional[str] = ...,
-        params: Optional[Mapping[str, Any]] = ...,
-        params_first: bool = ...,
-    ) -> Page[Any]: ...
-
-    def _list(
-        self,
-        path: str,
-        document: Any,
+        document: Optional[Type[Document]],
         what: str,
         *,
         page_size: Optional[int] = DEFAULT_PAGE_SIZE,
@@ -363,7 +324,7 @@ class Resource:
     @staticmethod
     def _page(
         body: Any,
-        document: Any,
+        document: Optional[Type[Document]],
         what: str,
         fetch: Callable[[str], Page[Any]],
     ) -> Page[Any]:

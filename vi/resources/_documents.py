@@ -5,7 +5,7 @@ calls themselves are written once here."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar, Dict, Generic, Mapping, Optional, TypeVar
+from typing import Any, ClassVar, Dict, Generic, Mapping, Optional, Type, TypeVar
 
 from ..checks import check_id, check_optional_id
 from ..documents import Document
@@ -30,7 +30,7 @@ class DocumentResource(Resource, Generic[D]):
     _collection: ClassVar[str] = ""
     _simple_collection: ClassVar[str] = ""
     _id_name: ClassVar[str] = "id"
-    _document: Any  # transitional: Type[D] once every family is declared as documents
+    _document: Type[D]
     _what: ClassVar[str] = "document"
 
     def _doc_path(self, doc_id: Any, *rest: str) -> str:

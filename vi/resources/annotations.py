@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, 
 
 from marshmallow import fields, validate
 
+from .. import fields as f
 from ..checks import (
     check_body,
     check_choice,
@@ -21,19 +22,17 @@ from ..checks import (
     check_str,
     check_str_dict,
 )
-from ..documents import Model, ModelSchema, TaggedModelSchema, strip_org_prefix
+from ..documents import Document, strip_org_prefix
 from ..errors import ViInvalidParameterError
-from ..fields import IdField, StrictInt, StrictNumber, TaggedUnion
+from ..fields import StrictInt, StrictNumber
 from ..pagination import Page, PaginationArg, PaginationParams
 from ..waiters import DEFAULT_POLL_INTERVAL
-from .embedded import ResourceMetadata, nested, resource_metadata
+from .embedded import ResourceMetadata, resource_metadata
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.uploads import AnnotationUploadResult
 from ._base import DeletedResource, Resource
 from .uploads import (
-    _ANNOTATION_IMPORT_FILES,
-    _ANNOTATION_IMPORT_SESSION,
     AnnotationImportFilesResponse,
     AnnotationImportSession,
 )
@@ -64,148 +63,83 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.downloads import DatasetDownloadResult
 
 
-class Caption(Model):
+class Caption(Document, kind="Caption"):
     """The caption text that bounding boxes point into by character span."""
 
     KIND = "Caption"
     _repr_fields = ("contents",)
 
-    contents: str
+    contents: str = f.string(default="")
 
     @property
     def kind(self) -> str:
         return self.KIND
 
 
-class CaptionSchema(TaggedModelSchema):
-    __model__ = Caption
-    __kind__ = "Caption"
-
-    contents = fields.String(data_key="contents", load_default="")
-
-
-class PhraseGroundingBoundingBox(Model):
+class PhraseGroundingBoundingBox(Document, kind="PhraseGroundingBoundingBox"):
     """A box (four ``[x, y]`` corners) grounding the phrase at ``target`` = ``[start, end]``."""
 
     KIND = "PhraseGroundingBoundingBox"
     _repr_fields = ("target", "bound")
 
-    bound: List[List[float]]
-    target: List[int]
+    bound: List[List[float]] = f.list_of(fields.List(StrictNumber()))
+    target: List[int] = f.list_of(StrictInt(), validate=validate.Length(equal=2))
 
     @property
     def kind(self) -> str:
         return self.KIND
-
-
-class PhraseGroundingBoundingBoxSchema(TaggedModelSchema):
-    __model__ = PhraseGroundingBoundingBox
-    __kind__ = "PhraseGroundingBoundingBox"
-
-    bound = fields.List(fields.List(StrictNumber()), data_key="bound", required=True)
-    target = fields.List(StrictInt(), data_key="target", required=True, validate=validate.Length(equal=2))
 
 
 #: What ``AnnotationSpec.contents`` holds: a known model, or the raw dict of an unknown kind.
 AnnotationContents = Union[Caption, PhraseGroundingBoundingBox, Dict[str, Any]]
 
 
-class Whole(Model):
+class Whole(Document):
     _repr_fields = ("id",)
 
-    id: str
+    id: str = f.string()
 
 
-class WholeSchema(ModelSchema):
-    __model__ = Whole
-
-    id = fields.String(data_key="id", required=True)
-
-
-class ThisPart(Model):
+class ThisPart(Document):
     _repr_fields = ("role",)
 
-    role: str
+    role: str = f.string()
 
 
-class ThisPartSchema(ModelSchema):
-    __model__ = ThisPart
-
-    role = fields.String(data_key="role", required=True)
-
-
-class AnnotationAggregation(Model):
+class AnnotationAggregation(Document):
     """Groups the parts (caption, boxes) of one phrase-grounding annotation."""
 
     _repr_fields = ("whole", "this_part")
 
-    whole: Whole
-    this_part: ThisPart
+    whole: Whole = f.nested(Whole)
+    this_part: ThisPart = f.nested(ThisPart)
 
 
-class AnnotationAggregationSchema(ModelSchema):
-    __model__ = AnnotationAggregation
-
-    whole = nested(WholeSchema(), data_key="whole", required=True)
-    this_part = nested(ThisPartSchema(), data_key="thisPart", required=True)
-
-
-class AnnotationSpec(Model):
+class AnnotationSpec(Document):
     _repr_fields = ("bound_type", "tag")
 
-    bound_type: str
-    tag: int
-    aggregation: AnnotationAggregation
-    contents: AnnotationContents
-
-
-class AnnotationSpecSchema(ModelSchema):
-    __model__ = AnnotationSpec
-
-    bound_type = fields.String(data_key="boundType", required=True)
-    tag = StrictInt(data_key="tag", required=True)
-    aggregation = nested(AnnotationAggregationSchema(), data_key="aggregation", required=True)
-    contents = TaggedUnion(
-        {
-            "Caption": CaptionSchema(),
-            "PhraseGroundingBoundingBox": PhraseGroundingBoundingBoxSchema(),
-        },
-        data_key="contents",
-        required=True,
+    bound_type: str = f.string()
+    tag: int = f.integer()
+    aggregation: AnnotationAggregation = f.nested(AnnotationAggregation)
+    contents: AnnotationContents = f.union(
+        {"Caption": Caption, "PhraseGroundingBoundingBox": PhraseGroundingBoundingBox}
     )
 
 
-class Annotation(Model):
+class Annotation(Document, kind="Annotation"):
     _repr_fields = ("annotation_id", "asset_id")
 
-    annotation_id: str
-    asset_id: str
-    organization_id: str
-    dataset_id: str
-    spec: AnnotationSpec
-    metadata: ResourceMetadata
-    self_link: str
-    etag: str
+    annotation_id: str = f.identifier()
+    asset_id: str = f.identifier()
+    organization_id: str = f.identifier("workspaceId")
+    dataset_id: str = f.identifier()
+    spec: AnnotationSpec = f.nested(AnnotationSpec)
+    metadata: ResourceMetadata = resource_metadata()
+    self_link: str = f.string()
+    etag: str = f.string()
 
     def _after_load(self) -> None:
         self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
-
-
-class AnnotationSchema(TaggedModelSchema):
-    __model__ = Annotation
-    __kind__ = "Annotation"
-
-    annotation_id = IdField("annotationId")
-    asset_id = IdField("assetId")
-    organization_id = IdField("workspaceId")
-    dataset_id = IdField("datasetId")
-    spec = nested(AnnotationSpecSchema(), data_key="spec", required=True)
-    metadata = resource_metadata(data_key="metadata", required=True)
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-
-
-_ANNOTATION = AnnotationSchema()
 
 
 def _now_ms() -> int:
@@ -230,7 +164,7 @@ class Annotations(Resource):
         paging = PaginationParams.coerce(pagination, page_size, page_token)
         return self._list(
             path,
-            _ANNOTATION,
+            Annotation,
             "annotation",
             page_size=paging.page_size,
             page_token=paging.page_token,
@@ -314,7 +248,7 @@ class Annotations(Resource):
             "annotations",
             check_id("annotation_id", annotation_id),
         )
-        return self._get_one(path, _ANNOTATION, "annotation")  # type: ignore[no-any-return]
+        return self._get_one(path, Annotation, "annotation")
 
     def replace(
         self, dataset_id: str, asset_id: str, annotation_id: str, body: Mapping[str, Any]
@@ -322,7 +256,7 @@ class Annotations(Resource):
         """Replace an annotation with ``body`` (N3 PUT), forwarded verbatim (a full document)."""
         path = self._annotation_path(dataset_id, asset_id, annotation_id)
         payload = check_body("body", body)
-        return self._get_one(path, _ANNOTATION, "annotation", method="PUT", json=payload)  # type: ignore[no-any-return]
+        return self._get_one(path, Annotation, "annotation", method="PUT", json=payload)
 
     def update(
         self, dataset_id: str, asset_id: str, annotation_id: str, body: Mapping[str, Any]
@@ -330,9 +264,7 @@ class Annotations(Resource):
         """Patch an annotation with ``body`` (N4), forwarded verbatim (a partial document)."""
         path = self._annotation_path(dataset_id, asset_id, annotation_id)
         payload = check_body("body", body)
-        return self._get_one(  # type: ignore[no-any-return]
-            path, _ANNOTATION, "annotation", method="PATCH", json=payload
-        )
+        return self._get_one(path, Annotation, "annotation", method="PATCH", json=payload)
 
     def delete(self, dataset_id: str, asset_id: str, annotation_id: str) -> DeletedResource:
         """Delete an annotation (N5); ``DeletedResource(id=annotation_id)``. A non-empty success
@@ -375,8 +307,8 @@ class Annotations(Resource):
             },
             "metadata": {"attributes": attributes},
         }
-        return self._get_one(  # type: ignore[no-any-return]
-            path, _ANNOTATION_IMPORT_SESSION, "annotation import session", method="POST", json=body
+        return self._get_one(
+            path, AnnotationImportSession, "annotation import session", method="POST", json=body
         )
 
     def add_import_files(
@@ -388,8 +320,8 @@ class Annotations(Resource):
         "Unknown"}`` (snake_case ``size_bytes`` is accepted too); sent as ``{"files": …}``."""
         path = self._import_path(dataset_id, annotation_import_session_id, "files")
         body = {"files": _import_files(files)}
-        return self._get_one(  # type: ignore[no-any-return]
-            path, _ANNOTATION_IMPORT_FILES, "annotation import files", method="POST", json=body
+        return self._get_one(
+            path, AnnotationImportFilesResponse, "annotation import files", method="POST", json=body
         )
 
     def update_import_status(
@@ -416,9 +348,9 @@ class Annotations(Resource):
         }
         if reason is not None:
             entry["reason"] = reason
-        return self._get_one(  # type: ignore[no-any-return]
+        return self._get_one(
             path,
-            _ANNOTATION_IMPORT_SESSION,
+            AnnotationImportSession,
             "annotation import session",
             method="PATCH",
             json={"status": {"conditions": [entry]}},
@@ -429,7 +361,7 @@ class Annotations(Resource):
     ) -> AnnotationImportSession:
         """One import session (N9), typed (``annotation_import_sessions.get`` gives the dict)."""
         path = self._import_path(dataset_id, annotation_import_session_id)
-        return self._get_one(path, _ANNOTATION_IMPORT_SESSION, "annotation import session")  # type: ignore[no-any-return]
+        return self._get_one(path, AnnotationImportSession, "annotation import session")
 
     def wait_until_done(
         self,

@@ -11,22 +11,20 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, 
 
 from marshmallow import fields
 
+from .. import fields as f
 from ..checks import check_choice, check_id, check_optional_bool, check_optional_str, check_str
-from ..documents import Model, ModelSchema, strip_org_prefix
+from ..documents import Document, strip_org_prefix
 from ..errors import ViInvalidParameterError, ViResponseError, ViValidationError
-from ..fields import IdField, StrictInt
+from ..fields import StrictInt
 from ..pagination import Page, PaginationArg, PaginationParams
 from ..waiters import DEFAULT_POLL_INTERVAL
 from .bodies import filter_text
-from .embedded import Contents, nested
+from .embedded import Contents
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.uploads import AssetUploadResult
 from ._base import DEFAULT_ASSET_SOURCE, AssetSourceArg, DeletedResource, Resource, query_bool, query_yn, verb
 from .uploads import (
-    _ASSET_INGESTION_SESSION,
-    _MULTIPART_UPLOAD,
-    _PART_SIGNED_URL,
     FAILURE_MODES,
     RETENTION_MODES,
     AssetIngestionSession,
@@ -62,195 +60,96 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.downloads import AssetDownloadResult
 
 
-class AssetGenerations(Model):
+class AssetGenerations(Document):
     _repr_fields = ("asset",)
 
-    asset: str
-    thumbnail: str
+    asset: str = f.string()
+    thumbnail: str = f.string()
 
 
-class AssetGenerationsSchema(ModelSchema):
-    __model__ = AssetGenerations
-
-    asset = fields.String(data_key="asset", required=True)
-    thumbnail = fields.String(data_key="thumbnail", required=True)
-
-
-class AssetAnnotations(Model):
+class AssetAnnotations(Document):
     _repr_fields = ("total",)
 
-    with_tag: Dict[str, int]
-    total: int
+    with_tag: Dict[str, int] = f.dict_of(StrictInt())
+    total: int = f.integer()
 
 
-class AssetAnnotationsSchema(ModelSchema):
-    __model__ = AssetAnnotations
-
-    with_tag = fields.Dict(keys=fields.String(), values=StrictInt(), data_key="withTag", required=True)
-    total = StrictInt(data_key="total", required=True)
-
-
-class AssetDimensions(Model):
+class AssetDimensions(Document):
     _repr_fields = ("width", "height", "depth")
 
-    height: int
-    width: int
-    depth: Optional[int]
+    height: int = f.integer()
+    width: int = f.integer()
+    depth: Optional[int] = f.integer(optional=True)
 
 
-class AssetDimensionsSchema(ModelSchema):
-    __model__ = AssetDimensions
-
-    height = StrictInt(data_key="height", required=True)
-    width = StrictInt(data_key="width", required=True)
-    depth = StrictInt(data_key="depth", load_default=None, allow_none=True)
-
-
-class AssetPixelRatio(Model):
+class AssetPixelRatio(Document):
     _repr_fields = ("width", "height", "depth")
 
-    height: int
-    width: int
-    depth: Optional[int]
+    height: int = f.integer()
+    width: int = f.integer()
+    depth: Optional[int] = f.integer(optional=True)
 
 
-class AssetPixelRatioSchema(ModelSchema):
-    __model__ = AssetPixelRatio
-
-    height = StrictInt(data_key="height", required=True)
-    width = StrictInt(data_key="width", required=True)
-    depth = StrictInt(data_key="depth", load_default=None, allow_none=True)
-
-
-class AssetHash(Model):
+class AssetHash(Document):
     _repr_fields = ("algorithm", "contents")
 
-    algorithm: str
-    contents: str
+    algorithm: str = f.string()
+    contents: str = f.string()
 
 
-class AssetHashSchema(ModelSchema):
-    __model__ = AssetHash
-
-    algorithm = fields.String(data_key="algorithm", required=True)
-    contents = fields.String(data_key="contents", required=True)
-
-
-class AssetMetadata(Model):
+class AssetMetadata(Document):
     _repr_fields = ("mime_type", "width", "height")
 
-    generations: AssetGenerations
-    inserted_by: str
-    annotations: AssetAnnotations
-    frames: int
-    cohorts: List[str]
-    file_size: int
-    height: int
-    width: int
-    mime_type: str
-    source: str
-    status: str
-    upload_status: str
-    visibility: str
-    user_defined: Dict[str, Any]
-    custom_metadata: Dict[str, Union[str, int, float, bool]]
-    dimensions: AssetDimensions
-    pixel_ratio: AssetPixelRatio
-    comments: int
-    custom_metadata_count: int
-    hash: AssetHash
-    contents_from: str
-    frames_change: Dict[str, int]
-    time_created: int
-    last_updated: int
-    contents_last_updated: int
+    generations: AssetGenerations = f.nested(AssetGenerations)
+    inserted_by: str = f.string()
+    annotations: AssetAnnotations = f.nested(AssetAnnotations)
+    frames: int = f.integer()
+    cohorts: List[str] = f.list_of(fields.String())
+    file_size: int = f.integer()
+    height: int = f.integer()
+    width: int = f.integer()
+    mime_type: str = f.string()
+    source: str = f.string()
+    status: str = f.string()
+    upload_status: str = f.string()
+    visibility: str = f.string()
+    user_defined: Dict[str, Any] = f.dict_of()
+    custom_metadata: Dict[str, Union[str, int, float, bool]] = f.dict_of(fields.Raw())
+    dimensions: AssetDimensions = f.nested(AssetDimensions)
+    pixel_ratio: AssetPixelRatio = f.nested(AssetPixelRatio)
+    comments: int = f.integer()
+    custom_metadata_count: int = f.integer()
+    hash: AssetHash = f.nested(AssetHash)
+    contents_from: str = f.string()
+    frames_change: Dict[str, int] = f.dict_of(StrictInt())
+    time_created: int = f.integer()
+    last_updated: int = f.integer()
+    contents_last_updated: int = f.integer()
 
 
-class AssetMetadataSchema(ModelSchema):
-    __model__ = AssetMetadata
-
-    generations = nested(AssetGenerationsSchema(), data_key="generations", required=True)
-    inserted_by = fields.String(data_key="insertedBy", required=True)
-    annotations = nested(AssetAnnotationsSchema(), data_key="annotations", required=True)
-    frames = StrictInt(data_key="frames", required=True)
-    cohorts = fields.List(fields.String(), data_key="cohorts", required=True)
-    file_size = StrictInt(data_key="fileSize", required=True)
-    height = StrictInt(data_key="height", required=True)
-    width = StrictInt(data_key="width", required=True)
-    mime_type = fields.String(data_key="mimeType", required=True)
-    source = fields.String(data_key="source", required=True)
-    status = fields.String(data_key="status", required=True)
-    upload_status = fields.String(data_key="uploadStatus", required=True)
-    visibility = fields.String(data_key="visibility", required=True)
-    user_defined = fields.Dict(keys=fields.String(), data_key="userDefined", required=True)
-    custom_metadata = fields.Dict(
-        keys=fields.String(), values=fields.Raw(), data_key="customMetadata", required=True
-    )
-    dimensions = nested(AssetDimensionsSchema(), data_key="dimensions", required=True)
-    pixel_ratio = nested(AssetPixelRatioSchema(), data_key="pixelRatio", required=True)
-    comments = StrictInt(data_key="comments", required=True)
-    custom_metadata_count = StrictInt(data_key="customMetadataCount", required=True)
-    hash = nested(AssetHashSchema(), data_key="hash", required=True)
-    contents_from = fields.String(data_key="contentsFrom", required=True)
-    frames_change = fields.Dict(
-        keys=fields.String(), values=StrictInt(), data_key="framesChange", required=True
-    )
-    time_created = StrictInt(data_key="timeCreated", required=True)
-    last_updated = StrictInt(data_key="lastUpdated", required=True)
-    contents_last_updated = StrictInt(data_key="contentsLastUpdated", required=True)
-
-
-_CONTENTS = Contents.wire_schema()
-
-
-class AssetContents(Model):
+class AssetContents(Document):
     _repr_fields = ("asset", "thumbnail")
 
-    asset: Optional[Contents]
-    thumbnail: Optional[Contents]
+    asset: Optional[Contents] = f.nested(Contents, optional=True)
+    thumbnail: Optional[Contents] = f.nested(Contents, optional=True)
 
 
-class AssetContentsSchema(ModelSchema):
-    __model__ = AssetContents
-
-    asset = nested(_CONTENTS, data_key="asset", load_default=None, allow_none=True)
-    thumbnail = nested(_CONTENTS, data_key="thumbnail", load_default=None, allow_none=True)
-
-
-class Asset(Model):
+class Asset(Document):
     _repr_fields = ("asset_id", "filename")
 
-    asset_id: str
-    dataset_id: str
-    organization_id: str
-    filename: str
-    kind: str
-    owner: str
-    metadata: AssetMetadata
-    self_link: str
-    etag: str
-    contents: Optional[AssetContents]
+    asset_id: str = f.identifier()
+    dataset_id: str = f.identifier()
+    organization_id: str = f.identifier("workspaceId")
+    filename: str = f.string()
+    kind: str = f.string()
+    owner: str = f.string()
+    metadata: AssetMetadata = f.nested(AssetMetadata)
+    self_link: str = f.string()
+    etag: str = f.string()
+    contents: Optional[AssetContents] = f.nested(AssetContents, optional=True)
 
     def _after_load(self) -> None:
         self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
-
-
-class AssetSchema(ModelSchema):
-    __model__ = Asset
-
-    asset_id = IdField("assetId")
-    dataset_id = IdField("datasetId")
-    organization_id = IdField("workspaceId")
-    filename = fields.String(data_key="filename", required=True)
-    kind = fields.String(data_key="kind", required=True)
-    owner = fields.String(data_key="owner", required=True)
-    metadata = nested(AssetMetadataSchema(), data_key="metadata", required=True)
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-    contents = nested(AssetContentsSchema(), data_key="contents", load_default=None, allow_none=True)
-
-
-_ASSET = AssetSchema()
 
 
 class AssetSortCriterion:
@@ -288,8 +187,6 @@ class AssetSortCriterion:
         if not isinstance(other, AssetSortCriterion):
             return NotImplemented
         return (self.criterion, self.order) == (other.criterion, other.order)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return "AssetSortCriterion(criterion=%r, order=%r)" % (self.criterion, self.order)
@@ -334,7 +231,7 @@ class Assets(Resource):
         query["strictQuery"] = query_bool(check_optional_bool("strict_query", strict_query))
         return self._list(
             path,
-            _ASSET,
+            Asset,
             "asset",
             page_size=paging.page_size,
             page_token=paging.page_token,
@@ -421,7 +318,7 @@ class Assets(Resource):
         path = self._ds(dataset_id, "assets", check_id("asset_id", asset_id))
         flag = query_bool(check_optional_bool("contents", contents))
         params = {"contents": flag} if flag else None
-        return self._get_one(path, _ASSET, "asset", params=params)  # type: ignore[no-any-return]
+        return self._get_one(path, Asset, "asset", params=params)
 
     def delete(self, dataset_id: str, asset_id: str) -> DeletedResource:
         """Delete one asset (A3). Returns ``DeletedResource(id=asset_id)``; unlike the official
@@ -472,10 +369,10 @@ class Assets(Resource):
         if asset_id is not None:
             path = self._ds(dataset_id, "assets", check_id("asset_id", asset_id), "name")
         else:
-            check_str("filename", filename, allow_empty=False)
-            if filename in (".", ".."):
+            name = check_str("filename", filename, allow_empty=False)
+            if name in (".", ".."):
                 raise ViInvalidParameterError("filename", "filename must not be '.' or '..'")
-            path = self._ds(dataset_id, "assetFiles", filename, "name")  # type: ignore[arg-type]
+            path = self._ds(dataset_id, "assetFiles", name, "name")
         return self._get_dict(path, "asset rename", method="POST", json={"filename": new_name}, wrap=True)
 
     # -- ingestion sessions (A7-A9): the calls under assets.upload ------------------------
@@ -506,9 +403,7 @@ class Assets(Resource):
                 "onAssetOverwritten": getattr(on_asset_overwritten, "value", on_asset_overwritten),
             }
         }
-        return self._get_one(  # type: ignore[no-any-return]
-            path, _ASSET_INGESTION_SESSION, "asset ingestion session", method="POST", json=body
-        )
+        return self._get_one(path, AssetIngestionSession, "asset ingestion session", method="POST", json=body)
 
     def get_ingestion_session(
         self,
@@ -520,7 +415,7 @@ class Assets(Resource):
         """One ingestion session (A8), typed (``asset_sources.get_ingestion_session`` gives the dict)."""
         sid = check_id("asset_ingestion_session_id", asset_ingestion_session_id)
         path = self._src(dataset_id, source, "assetIngestionSessions", sid)
-        return self._get_one(path, _ASSET_INGESTION_SESSION, "asset ingestion session")  # type: ignore[no-any-return]
+        return self._get_one(path, AssetIngestionSession, "asset ingestion session")
 
     def cancel_ingestion_session(
         self,
@@ -584,9 +479,7 @@ class Assets(Resource):
                 "sizeBytes": size_bytes,
             }
         }
-        return self._get_one(  # type: ignore[no-any-return]
-            path, _MULTIPART_UPLOAD, "multipart upload", method="POST", json=body
-        )
+        return self._get_one(path, MultipartUpload, "multipart upload", method="POST", json=body)
 
     def get_multipart_part_url(
         self,
@@ -598,9 +491,7 @@ class Assets(Resource):
     ) -> PartSignedUrl:
         """Where to send part ``part_number`` (1-based) (A11, body ``{}``)."""
         path = self._part_path(dataset_id, multipart_upload_id, part_number, source)
-        return self._get_one(  # type: ignore[no-any-return]
-            path, _PART_SIGNED_URL, "part signed URL", method="POST", json={}
-        )
+        return self._get_one(path, PartSignedUrl, "part signed URL", method="POST", json={})
 
     def complete_multipart_part(
         self,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, 
 
 from marshmallow import fields
 
+from .. import fields as f
 from ..checks import (
     check_choice,
     check_id,
@@ -23,9 +24,9 @@ from ..checks import (
     check_str_dict,
     check_timeout,
 )
-from ..documents import Model, ModelSchema, TaggedModelSchema, strip_org_prefix
+from ..documents import Document, strip_org_prefix
 from ..errors import ViInvalidParameterError
-from ..fields import IdField, StrictBool, StrictInt, StrictNumber
+from ..fields import StrictInt
 from ..pagination import Page, PaginationArg, PaginationParams, optional_paging
 from ..waiters import DEFAULT_POLL_INTERVAL
 from ._base import Resource, verb
@@ -36,7 +37,6 @@ from .embedded import (
     User,
     UserOrName,
     condition_list,
-    nested,
     resource_metadata,
     strip_user_datasets,
 )
@@ -73,189 +73,97 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.downloads import DatasetDownloadResult
 
 
-class DatasetStatistic(Model):
+class DatasetStatistic(Document):
     _repr_fields = ("asset_total", "annotation_total")
 
-    asset_total: int
-    annotation_total: int
-    tags_count: Dict[str, int]
-    asset_annotated: int
+    asset_total: int = f.integer()
+    annotation_total: int = f.integer()
+    tags_count: Dict[str, int] = f.dict_of(StrictInt())
+    asset_annotated: int = f.integer()
 
 
-class DatasetStatisticSchema(ModelSchema):
-    __model__ = DatasetStatistic
-
-    asset_total = StrictInt(data_key="assetTotal", required=True)
-    annotation_total = StrictInt(data_key="annotationTotal", required=True)
-    tags_count = fields.Dict(keys=fields.String(), values=StrictInt(), data_key="tagsCount", required=True)
-    asset_annotated = StrictInt(data_key="assetAnnotated", required=True)
-
-
-class DatasetAccess(Model):
+class DatasetAccess(Document):
     _repr_fields = ("is_public", "is_read_only")
 
-    is_public: Optional[bool]
-    is_read_only: Optional[bool]
-    is_hidden: Optional[bool]
+    is_public: Optional[bool] = f.boolean(nullable=True)
+    is_read_only: Optional[bool] = f.boolean(nullable=True)
+    is_hidden: Optional[bool] = f.boolean(optional=True)
 
 
-class DatasetAccessSchema(ModelSchema):
-    __model__ = DatasetAccess
-
-    is_public = StrictBool(data_key="isPublic", required=True, allow_none=True)
-    is_read_only = StrictBool(data_key="isReadOnly", required=True, allow_none=True)
-    is_hidden = StrictBool(data_key="isHidden", load_default=None, allow_none=True)
-
-
-class AssetStatusDetail(Model):
+class AssetStatusDetail(Document):
     _repr_fields = ("description", "color")
 
-    description: str
-    color: str
-    create_date: Optional[int]
+    description: str = f.string()
+    color: str = f.string()
+    create_date: Optional[int] = f.integer(optional=True)
 
 
-class AssetStatusDetailSchema(ModelSchema):
-    __model__ = AssetStatusDetail
-
-    description = fields.String(data_key="description", required=True)
-    color = fields.String(data_key="color", required=True)
-    create_date = StrictInt(data_key="createDate", load_default=None, allow_none=True)
-
-
-class TagDetail(Model):
+class TagDetail(Document):
     _repr_fields = ("description", "color")
 
-    description: Optional[str]
-    color: Optional[str]
+    description: Optional[str] = f.string(optional=True)
+    color: Optional[str] = f.string(optional=True)
 
 
-class TagDetailSchema(ModelSchema):
-    __model__ = TagDetail
-
-    description = fields.String(data_key="description", load_default=None, allow_none=True)
-    color = fields.String(data_key="color", load_default=None, allow_none=True)
-
-
-class Dataset(Model):
+class Dataset(Document, kind="Dataset"):
     _repr_fields = ("dataset_id", "name")
 
-    dataset_id: str
-    name: str
-    owner: str
-    organization_id: str
-    type: str
-    content: str
-    create_date: int
-    statistic: DatasetStatistic
-    users: Dict[str, Union[User, str]]
-    tags: Dict[str, int]
-    cohorts: List[Any]
-    status: int
-    last_accessed: int
-    is_locked: bool
-    access: DatasetAccess
-    preference: Dict[str, Union[bool, str]]
-    asset_statuses: Dict[str, AssetStatusDetail]
-    self_link: str
-    etag: str
-    localization: str
-    data_localization: str
-    description: Optional[str]
-    tag_details: Optional[Dict[str, TagDetail]]
-    is_demo_project: bool
-    delete_op: Optional[str]
-    bypass_quota: bool
+    dataset_id: str = f.identifier()
+    name: str = f.string()
+    owner: str = f.string()
+    organization_id: str = f.identifier("workspaceId")
+    type: str = f.string()
+    content: str = f.string()
+    create_date: int = f.integer()
+    statistic: DatasetStatistic = f.nested(DatasetStatistic)
+    users: Dict[str, Union[User, str]] = f.dict_of(UserOrName())
+    tags: Dict[str, int] = f.dict_of(StrictInt())
+    cohorts: List[Any] = f.list_of(fields.Raw())
+    status: int = f.integer()
+    last_accessed: int = f.integer()
+    is_locked: bool = f.boolean()
+    access: DatasetAccess = f.nested(DatasetAccess)
+    preference: Dict[str, Union[bool, str]] = f.dict_of(fields.Raw())
+    asset_statuses: Dict[str, AssetStatusDetail] = f.dict_of(fields.Nested(AssetStatusDetail.wire_schema()))
+    self_link: str = f.string()
+    etag: str = f.string()
+    localization: str = f.string(default=DEFAULT_LOCALIZATION)
+    data_localization: str = f.string(default=DEFAULT_LOCALIZATION)
+    description: Optional[str] = f.string(optional=True)
+    tag_details: Optional[Dict[str, TagDetail]] = f.dict_of(
+        fields.Nested(TagDetail.wire_schema()), optional=True
+    )
+    is_demo_project: bool = f.boolean(default=False)
+    delete_op: Optional[str] = f.string(optional=True)
+    bypass_quota: bool = f.boolean(default=False)
 
     def _after_load(self) -> None:
         self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
         strip_user_datasets(self.organization_id, self.users)
 
 
-class DatasetSchema(TaggedModelSchema):
-    __model__ = Dataset
-    __kind__ = "Dataset"
-
-    dataset_id = IdField("datasetId")
-    name = fields.String(data_key="name", required=True)
-    owner = fields.String(data_key="owner", required=True)
-    organization_id = IdField("workspaceId")
-    type = fields.String(data_key="type", required=True)
-    content = fields.String(data_key="content", required=True)
-    create_date = StrictInt(data_key="createDate", required=True)
-    statistic = nested(DatasetStatisticSchema(), data_key="statistic", required=True)
-    users = fields.Dict(keys=fields.String(), values=UserOrName(), data_key="users", required=True)
-    tags = fields.Dict(keys=fields.String(), values=StrictInt(), data_key="tags", required=True)
-    cohorts = fields.List(fields.Raw(), data_key="cohorts", required=True)
-    status = StrictInt(data_key="status", required=True)
-    last_accessed = StrictInt(data_key="lastAccessed", required=True)
-    is_locked = StrictBool(data_key="isLocked", required=True)
-    access = nested(DatasetAccessSchema(), data_key="access", required=True)
-    preference = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="preference", required=True)
-    asset_statuses = fields.Dict(
-        keys=fields.String(),
-        values=fields.Nested(AssetStatusDetailSchema()),
-        data_key="assetStatuses",
-        required=True,
-    )
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-    localization = fields.String(data_key="localization", load_default=DEFAULT_LOCALIZATION)
-    data_localization = fields.String(data_key="dataLocalization", load_default=DEFAULT_LOCALIZATION)
-    description = fields.String(data_key="description", load_default=None, allow_none=True)
-    tag_details = fields.Dict(
-        keys=fields.String(),
-        values=fields.Nested(TagDetailSchema()),
-        data_key="tagDetails",
-        load_default=None,
-        allow_none=True,
-    )
-    is_demo_project = StrictBool(data_key="isDemoProject", load_default=False)
-    delete_op = fields.String(data_key="deleteOp", load_default=None, allow_none=True)
-    bypass_quota = StrictBool(data_key="bypassQuota", load_default=False)
-
-
-class DeletedDatasetStatus(Model):
+class DeletedDatasetStatus(Document):
     _repr_fields = ("conditions",)
 
-    conditions: List[ResourceCondition]
+    conditions: List[ResourceCondition] = condition_list()
 
 
-class DeletedDatasetStatusSchema(ModelSchema):
-    __model__ = DeletedDatasetStatus
-
-    conditions = condition_list(data_key="conditions", required=True)
-
-
-class DeletedDataset(Model):
+class DeletedDataset(Document):
     """The deletion operation of a dataset; deletion runs on the server, poll its conditions."""
 
     _repr_fields = ("dataset_id", "kind")
 
-    kind: str
-    user: str
-    organization_id: str
-    dataset_id: str
-    self_link: str
-    etag: str
-    metadata: ResourceMetadata
-    status: DeletedDatasetStatus
+    kind: str = f.string()
+    user: str = f.string()
+    organization_id: str = f.identifier("workspaceId")
+    dataset_id: str = f.identifier()
+    self_link: str = f.string()
+    etag: str = f.string()
+    metadata: ResourceMetadata = resource_metadata()
+    status: DeletedDatasetStatus = f.nested(DeletedDatasetStatus)
 
     def _after_load(self) -> None:
         self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
-
-
-class DeletedDatasetSchema(ModelSchema):
-    __model__ = DeletedDataset
-
-    kind = fields.String(data_key="kind", required=True)
-    user = fields.String(data_key="user", required=True)
-    organization_id = IdField("workspaceId")
-    dataset_id = IdField("datasetId")
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-    metadata = resource_metadata(data_key="metadata", required=True)
-    status = nested(DeletedDatasetStatusSchema(), data_key="status", required=True)
 
 
 # -- exports (D9-D11) --------------------------------------------------------------------------
@@ -279,20 +187,13 @@ class DatasetExportFormat(str, enum.Enum):
 EXPORT_FORMATS = tuple(f.value for f in DatasetExportFormat)
 
 
-class DatasetExportOptions(Model):
+class DatasetExportOptions(Document):
     """``normalized`` coordinates, and the train fraction of a split export (``None``: no split)."""
 
     _repr_fields = ("normalized", "split_ratio")
 
-    normalized: bool
-    split_ratio: Optional[float]
-
-
-class DatasetExportOptionsSchema(ModelSchema):
-    __model__ = DatasetExportOptions
-
-    normalized = StrictBool(data_key="normalized", required=True)
-    split_ratio = StrictNumber(data_key="splitRatio", load_default=None, allow_none=True)
+    normalized: bool = f.boolean()
+    split_ratio: Optional[float] = f.number(optional=True)
 
 
 class DatasetExportSettings:
@@ -347,8 +248,6 @@ class DatasetExportSettings:
             return NotImplemented
         return (self.format, self.options) == (other.format, other.options)
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return "DatasetExportSettings(format=%r, options=%r)" % (self.format, self.options)
 
@@ -378,95 +277,49 @@ def _export_options(options: Any) -> DatasetExportOptions:
     return DatasetExportOptions(normalized=values["normalized"], split_ratio=values["split_ratio"])
 
 
-class DatasetExportSpec(Model):
+class DatasetExportSpec(Document):
     """``format`` is kept as sent, even for formats beyond ViFull/ViJsonl/ViTfrecord (the
     official client cannot read those back, PROTOCOL §16.18)."""
 
     _repr_fields = ("format", "options")
 
-    format: str
-    options: DatasetExportOptions
+    format: str = f.string()
+    options: DatasetExportOptions = f.nested(DatasetExportOptions)
 
 
-class DatasetExportSpecSchema(ModelSchema):
-    __model__ = DatasetExportSpec
-
-    format = fields.String(data_key="format", required=True)
-    options = nested(DatasetExportOptionsSchema(), data_key="options", required=True)
-
-
-class DatasetExportDownloadUrl(Model):
+class DatasetExportDownloadUrl(Document):
     """The pre-signed archive URL; the repr shows only the expiry."""
 
     _repr_fields = ("expires_at",)
 
-    url: str
-    expires_at: int
+    url: str = f.string()
+    expires_at: int = f.integer()
 
 
-class DatasetExportDownloadUrlSchema(ModelSchema):
-    __model__ = DatasetExportDownloadUrl
-
-    url = fields.String(data_key="url", required=True)
-    expires_at = StrictInt(data_key="expiresAt", required=True)
-
-
-class DatasetExportStatus(Model):
+class DatasetExportStatus(Document):
     _repr_fields = ("conditions",)
 
-    conditions: List[ResourceCondition]
-    download_url: Optional[DatasetExportDownloadUrl]
+    conditions: List[ResourceCondition] = condition_list()
+    download_url: Optional[DatasetExportDownloadUrl] = f.nested(DatasetExportDownloadUrl, optional=True)
 
 
-class DatasetExportStatusSchema(ModelSchema):
-    __model__ = DatasetExportStatus
-
-    conditions = condition_list(data_key="conditions", required=True)
-    download_url = nested(
-        DatasetExportDownloadUrlSchema(), data_key="downloadUrl", load_default=None, allow_none=True
-    )
-
-
-class DatasetExport(Model):
+class DatasetExport(Document, kind="DatasetExport"):
     _repr_fields = ("dataset_export_id", "dataset_id")
 
-    organization_id: str
-    dataset_id: str
-    dataset_export_id: str
-    spec: DatasetExportSpec
-    status: DatasetExportStatus
-    metadata: ResourceMetadata
-    self_link: str
-    etag: str
+    organization_id: str = f.identifier("workspaceId")
+    dataset_id: str = f.identifier()
+    dataset_export_id: str = f.identifier()
+    spec: DatasetExportSpec = f.nested(DatasetExportSpec)
+    status: DatasetExportStatus = f.nested(DatasetExportStatus)
+    metadata: ResourceMetadata = resource_metadata()
+    self_link: str = f.string()
+    etag: str = f.string()
 
     def _after_load(self) -> None:
         self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
 
 
-class DatasetExportSchema(TaggedModelSchema):
-    __model__ = DatasetExport
-    __kind__ = "DatasetExport"
-
-    organization_id = IdField("workspaceId")
-    dataset_id = IdField("datasetId")
-    dataset_export_id = IdField("datasetExportId")
-    spec = nested(DatasetExportSpecSchema(), data_key="spec", required=True)
-    status = nested(DatasetExportStatusSchema(), data_key="status", required=True)
-    metadata = resource_metadata(data_key="metadata", required=True)
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-
-
 # -- bulk asset deletion (D14-D16) -------------------------------------------------------------
-class BulkAssetDeletionSpec(Model):
-    _repr_fields = ("filter", "metadata_query")
-
-    filter: Union[str, Dict[str, Any], None]
-    metadata_query: Optional[str]
-    rule_query: Optional[str]
-    strict_query: Optional[bool]
-
-
 class _StrOrDict(fields.Field):
     default_error_messages = {"invalid": "Not a string or an object."}
 
@@ -476,62 +329,38 @@ class _StrOrDict(fields.Field):
         raise self.make_error("invalid")
 
 
-class BulkAssetDeletionSpecSchema(ModelSchema):
-    __model__ = BulkAssetDeletionSpec
+class BulkAssetDeletionSpec(Document):
+    _repr_fields = ("filter", "metadata_query")
 
-    filter = _StrOrDict(data_key="filter", load_default=None, allow_none=True)
-    metadata_query = fields.String(data_key="metadataQuery", load_default=None, allow_none=True)
-    rule_query = fields.String(data_key="ruleQuery", load_default=None, allow_none=True)
-    strict_query = StrictBool(data_key="strictQuery", load_default=None, allow_none=True)
+    filter: Union[str, Dict[str, Any], None] = f.custom(
+        _StrOrDict(data_key="filter", load_default=None, allow_none=True)
+    )
+    metadata_query: Optional[str] = f.string(optional=True)
+    rule_query: Optional[str] = f.string(optional=True)
+    strict_query: Optional[bool] = f.boolean(optional=True)
 
 
-class BulkAssetDeletionStatus(Model):
+class BulkAssetDeletionStatus(Document):
     _repr_fields = ("conditions",)
 
-    conditions: List[ResourceCondition]
+    conditions: List[ResourceCondition] = condition_list()
 
 
-class BulkAssetDeletionStatusSchema(ModelSchema):
-    __model__ = BulkAssetDeletionStatus
-
-    conditions = condition_list(data_key="conditions", required=True)
-
-
-class BulkAssetDeletionSession(Model):
+class BulkAssetDeletionSession(Document):
     _repr_fields = ("delete_many_assets_session_id", "dataset_id")
 
-    kind: str
-    organization_id: str
-    dataset_id: str
-    delete_many_assets_session_id: str
-    self_link: str
-    etag: str
-    metadata: ResourceMetadata
-    spec: BulkAssetDeletionSpec
-    status: BulkAssetDeletionStatus
+    kind: str = f.string()
+    organization_id: str = f.identifier("workspaceId")
+    dataset_id: str = f.identifier()
+    delete_many_assets_session_id: str = f.identifier()
+    self_link: str = f.string()
+    etag: str = f.string()
+    metadata: ResourceMetadata = resource_metadata()
+    spec: BulkAssetDeletionSpec = f.nested(BulkAssetDeletionSpec)
+    status: BulkAssetDeletionStatus = f.nested(BulkAssetDeletionStatus)
 
     def _after_load(self) -> None:
         self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
-
-
-class BulkAssetDeletionSessionSchema(ModelSchema):
-    __model__ = BulkAssetDeletionSession
-
-    kind = fields.String(data_key="kind", required=True)
-    organization_id = IdField("workspaceId")
-    dataset_id = IdField("datasetId")
-    delete_many_assets_session_id = IdField("deleteManyAssetsSessionId")
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-    metadata = resource_metadata(data_key="metadata", required=True)
-    spec = nested(BulkAssetDeletionSpecSchema(), data_key="spec", required=True)
-    status = nested(BulkAssetDeletionStatusSchema(), data_key="status", required=True)
-
-
-_DATASET = DatasetSchema()
-_DELETED_DATASET = DeletedDatasetSchema()
-_DATASET_EXPORT = DatasetExportSchema()
-_BULK_DELETION = BulkAssetDeletionSessionSchema()
 
 
 def _check_tags(tags: Any) -> Dict[str, int]:
@@ -563,7 +392,7 @@ class Datasets(Resource):
         paging = PaginationParams.coerce(pagination, page_size, page_token)
         return self._list(
             self._ws("datasets"),
-            _DATASET,
+            Dataset,
             "dataset",
             page_size=paging.page_size,
             page_token=paging.page_token,
@@ -624,9 +453,7 @@ class Datasets(Resource):
         }
         if attributes is not None:
             body["metadata"] = {"attributes": attributes}
-        return self._get_one(  # type: ignore[no-any-return]
-            self._ws("datasets"), _DATASET, "dataset", method="POST", json=body
-        )
+        return self._get_one(self._ws("datasets"), Dataset, "dataset", method="POST", json=body)
 
     def download(
         self,
@@ -662,7 +489,7 @@ class Datasets(Resource):
 
     def get(self, dataset_id: str) -> Dataset:
         """One dataset (D4), by short or composite id."""
-        return self._get_one(self._ds(dataset_id), _DATASET, "dataset")  # type: ignore[no-any-return]
+        return self._get_one(self._ds(dataset_id), Dataset, "dataset")
 
     def update(
         self,
@@ -676,22 +503,16 @@ class Datasets(Resource):
         before any request: an empty PATCH changes nothing and hides a caller's bug."""
         path = self._ds(dataset_id)
         body = flat_update_body(spec, metadata)
-        return self._get_one(  # type: ignore[no-any-return]
-            path, _DATASET, "dataset", method="PATCH", json=body
-        )
+        return self._get_one(path, Dataset, "dataset", method="PATCH", json=body)
 
     def delete(self, dataset_id: str) -> DeletedDataset:
         """Start deleting a dataset (D6); the server finishes asynchronously, so the returned
         operation's conditions say how far it got (poll :meth:`get_deletion_operation`)."""
-        return self._get_one(  # type: ignore[no-any-return]
-            self._ds(dataset_id), _DELETED_DATASET, "deleted dataset", method="DELETE"
-        )
+        return self._get_one(self._ds(dataset_id), DeletedDataset, "deleted dataset", method="DELETE")
 
     def get_deletion_operation(self, dataset_id: str) -> DeletedDataset:
         """The deletion operation of a dataset (D7), the poll target after :meth:`delete`."""
-        return self._get_one(  # type: ignore[no-any-return]
-            self._ds(dataset_id, "deleteOperation"), _DELETED_DATASET, "deleted dataset"
-        )
+        return self._get_one(self._ds(dataset_id, "deleteOperation"), DeletedDataset, "deleted dataset")
 
     def list_collaborators(
         self,
@@ -717,9 +538,7 @@ class Datasets(Resource):
         default settings (``ViFull``, normalized, no split). No spinner, nothing printed."""
         path = self._ds(dataset_id, "datasetExports")
         body = DatasetExportSettings.coerce(export_settings).to_body()
-        return self._get_one(  # type: ignore[no-any-return]
-            path, _DATASET_EXPORT, "dataset export", method="POST", json=body
-        )
+        return self._get_one(path, DatasetExport, "dataset export", method="POST", json=body)
 
     def list_exports(
         self, dataset_id: str, page_size: Optional[int] = None, page: Optional[str] = None
@@ -727,12 +546,12 @@ class Datasets(Resource):
         """A dataset's exports (D10); ``s``/``p`` only when given, and the page walks to the end."""
         path = self._ds(dataset_id, "datasetExports")
         page_size, page = check_page_args(page_size, page)
-        return self._list(path, _DATASET_EXPORT, "dataset export", page_size=page_size, page_token=page)
+        return self._list(path, DatasetExport, "dataset export", page_size=page_size, page_token=page)
 
     def get_export(self, dataset_id: str, dataset_export_id: str) -> DatasetExport:
         """One export (D11); ``status.download_url`` is set once it has finished."""
         path = self._ds(dataset_id, "datasetExports", check_id("dataset_export_id", dataset_export_id))
-        return self._get_one(path, _DATASET_EXPORT, "dataset export")  # type: ignore[no-any-return]
+        return self._get_one(path, DatasetExport, "dataset export")
 
     def wait_for_export(
         self,
@@ -834,7 +653,7 @@ class Datasets(Resource):
             check_timeout(timeout)
             check_poll_interval(poll_interval)
         session: BulkAssetDeletionSession = self._get_one(
-            path, _BULK_DELETION, "bulk asset deletion session", method="POST", json={"spec": spec}
+            path, BulkAssetDeletionSession, "bulk asset deletion session", method="POST", json={"spec": spec}
         )
         if not wait:
             return session
@@ -857,7 +676,7 @@ class Datasets(Resource):
         """One bulk-deletion session (D16)."""
         sid = check_id("delete_many_assets_session_id", delete_many_assets_session_id)
         path = self._ds(dataset_id, "deleteManyAssetsSessions", sid)
-        return self._get_one(path, _BULK_DELETION, "bulk asset deletion session")  # type: ignore[no-any-return]
+        return self._get_one(path, BulkAssetDeletionSession, "bulk asset deletion session")
 
     def wait_for_bulk_asset_deletion(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from .. import fields as f
 from .._fastload import Bail, fast_loader
@@ -99,16 +99,6 @@ def strip_user_datasets(organization_id: Optional[str], users: Any) -> None:
             user.datasets = {
                 strip_org_prefix(organization_id, key): value for key, value in user.datasets.items()
             }
-
-
-def nested(document: Any, **kwargs: Any) -> fields.Nested:
-    """Transitional: a nested field in a hand-written schema (families not yet migrated)."""
-    return fields.Nested(document if isinstance(document, Schema) else document.wire_schema(), **kwargs)
-
-
-def nested_list(document: Any, **kwargs: Any) -> fields.List:
-    """Transitional, see :func:`nested`."""
-    return fields.List(nested(document), **kwargs)
 
 
 def resource_metadata(data_key: Optional[str] = None, **options: Any) -> Any:

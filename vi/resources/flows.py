@@ -10,14 +10,15 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
 
 from marshmallow import fields
 
+from .. import fields as f
 from ..checks import check_body
-from ..documents import Model, ModelSchema, TaggedModelSchema
-from ..fields import IdField, StrictBool, StrictInt, StrictNumber
+from ..documents import Document
+from ..fields import StrictNumber
 from ..pagination import Page, PaginationArg
 from ._base import DeletedResource, verb
 from ._documents import DocumentResource, new_id
 from .bodies import dump_spec
-from .embedded import ResourceMetadata, nested, nested_list, resource_metadata
+from .embedded import ResourceMetadata, resource_metadata
 
 __all__ = [
     "FlowBlock",
@@ -33,76 +34,34 @@ __all__ = [
 ]
 
 
-class FlowBlock(Model):
+class FlowBlock(Document):
     _repr_fields = ("block",)
 
-    block: str
-    settings: Dict[str, Any]
-    style: Dict[str, Any]
+    block: str = f.string()
+    settings: Dict[str, Any] = f.dict_of()
+    style: Dict[str, Any] = f.dict_of()
 
 
-class FlowBlockSchema(ModelSchema):
-    __model__ = FlowBlock
-
-    block = fields.String(data_key="block", required=True)
-    settings = fields.Dict(keys=fields.String(), data_key="settings", required=True)
-    style = fields.Dict(keys=fields.String(), data_key="style", required=True)
-
-
-class FlowSpec(Model):
+class FlowSpec(Document):
     _repr_fields = ("name", "schema")
 
-    name: str
-    schema: str
-    tolerations: Dict[str, List[str]]
-    settings: Dict[str, Any]
-    blocks: List[FlowBlock]
-    training_project: Optional[str]
+    name: str = f.string()
+    schema: str = f.string()
+    tolerations: Dict[str, List[str]] = f.dict_of(fields.List(fields.String()))
+    settings: Dict[str, Any] = f.dict_of()
+    blocks: List[FlowBlock] = f.nested_list(FlowBlock)
+    training_project: Optional[str] = f.string(optional=True)
 
 
-class FlowSpecSchema(ModelSchema):
-    __model__ = FlowSpec
-
-    name = fields.String(data_key="name", required=True)
-    schema = fields.String(data_key="schema", required=True)
-    tolerations = fields.Dict(
-        keys=fields.String(), values=fields.List(fields.String()), data_key="tolerations", required=True
-    )
-    settings = fields.Dict(keys=fields.String(), data_key="settings", required=True)
-    blocks = nested_list(FlowBlockSchema(), data_key="blocks", required=True)
-    training_project = fields.String(data_key="trainingProject", load_default=None, allow_none=True)
-
-
-class Flow(Model):
+class Flow(Document, kind="Flow"):
     _repr_fields = ("flow_id", "spec")
 
-    organization_id: str
-    flow_id: str
-    spec: FlowSpec
-    metadata: ResourceMetadata
-    self_link: str
-    etag: str
-
-
-class FlowSchema(TaggedModelSchema):
-    __model__ = Flow
-    __kind__ = "Flow"
-
-    organization_id = IdField("workspaceId")
-    flow_id = IdField("flowId")
-    spec = nested(FlowSpecSchema(), data_key="spec", required=True)
-    metadata = resource_metadata(data_key="metadata", required=True)
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-
-
-class FlowAcceleratorRequirements(Model):
-    _repr_fields = ("minimum_single_unit_resources",)
-
-    accelerator_labels: Optional[Dict[str, str]]
-    minimum_single_unit_resources: Optional[Dict[str, float]]
-    minimum_total_resources: Optional[Dict[str, float]]
-    equally_unit_shardable_quantities: Optional[Dict[str, float]]
+    organization_id: str = f.identifier("workspaceId")
+    flow_id: str = f.identifier()
+    spec: FlowSpec = f.nested(FlowSpec)
+    metadata: ResourceMetadata = resource_metadata()
+    self_link: str = f.string()
+    etag: str = f.string()
 
 
 def _number_map(data_key: str) -> fields.Dict:
@@ -111,120 +70,64 @@ def _number_map(data_key: str) -> fields.Dict:
     )
 
 
-class FlowAcceleratorRequirementsSchema(ModelSchema):
-    __model__ = FlowAcceleratorRequirements
+class FlowAcceleratorRequirements(Document):
+    _repr_fields = ("minimum_single_unit_resources",)
 
-    accelerator_labels = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
-        data_key="acceleratorLabels",
-        load_default=None,
-        allow_none=True,
+    accelerator_labels: Optional[Dict[str, str]] = f.str_dict(optional=True)
+    minimum_single_unit_resources: Optional[Dict[str, float]] = f.custom(
+        _number_map("minimumSingleUnitResources")
     )
-    minimum_single_unit_resources = _number_map("minimumSingleUnitResources")
-    minimum_total_resources = _number_map("minimumTotalResources")
-    equally_unit_shardable_quantities = _number_map("equallyUnitShardableQuantities")
+    minimum_total_resources: Optional[Dict[str, float]] = f.custom(_number_map("minimumTotalResources"))
+    equally_unit_shardable_quantities: Optional[Dict[str, float]] = f.custom(
+        _number_map("equallyUnitShardableQuantities")
+    )
 
 
-class AcceleratorConfiguration(Model):
+class AcceleratorConfiguration(Document):
     """``action`` is ``Allow``, ``Deny`` or ``Warn`` — kept as sent if the service adds one."""
 
     _repr_fields = ("count", "action")
 
-    count: int
-    action: str
-    reason: Optional[str]
+    count: int = f.integer()
+    action: str = f.string()
+    reason: Optional[str] = f.string(optional=True)
 
 
-class AcceleratorConfigurationSchema(ModelSchema):
-    __model__ = AcceleratorConfiguration
-
-    count = StrictInt(data_key="count", required=True)
-    action = fields.String(data_key="action", required=True)
-    reason = fields.String(data_key="reason", load_default=None, allow_none=True)
-
-
-class TrainingAcceleratorSpec(Model):
+class TrainingAcceleratorSpec(Document):
     _repr_fields = ("enabled", "labels")
 
-    enabled: bool
-    labels: Dict[str, str]
-    resources: Dict[str, float]
-    multi_unit_configuration: Optional[Dict[str, Any]]
+    enabled: bool = f.boolean()
+    labels: Dict[str, str] = f.str_dict()
+    resources: Dict[str, float] = f.dict_of(StrictNumber())
+    multi_unit_configuration: Optional[Dict[str, Any]] = f.dict_of(optional=True)
 
 
-class TrainingAcceleratorSpecSchema(ModelSchema):
-    __model__ = TrainingAcceleratorSpec
-
-    enabled = StrictBool(data_key="enabled", required=True)
-    labels = fields.Dict(keys=fields.String(), values=fields.String(), data_key="labels", required=True)
-    resources = fields.Dict(keys=fields.String(), values=StrictNumber(), data_key="resources", required=True)
-    multi_unit_configuration = fields.Dict(
-        keys=fields.String(), data_key="multiUnitConfiguration", load_default=None, allow_none=True
-    )
-
-
-class TrainingAccelerator(Model):
+class TrainingAccelerator(Document, kind="TrainingAccelerator"):
     _repr_fields = ("training_accelerator_id",)
 
-    organization_id: str
-    training_accelerator_id: str
-    self_link: str
-    etag: str
-    metadata: ResourceMetadata
-    spec: TrainingAcceleratorSpec
+    organization_id: str = f.identifier("workspaceId")
+    training_accelerator_id: str = f.identifier()
+    self_link: str = f.string()
+    etag: str = f.string()
+    metadata: ResourceMetadata = resource_metadata()
+    spec: TrainingAcceleratorSpec = f.nested(TrainingAcceleratorSpec)
 
 
-class TrainingAcceleratorSchema(TaggedModelSchema):
-    __model__ = TrainingAccelerator
-    __kind__ = "TrainingAccelerator"
-
-    organization_id = IdField("workspaceId")
-    training_accelerator_id = IdField("trainingAcceleratorId")
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-    metadata = resource_metadata(data_key="metadata", required=True)
-    spec = nested(TrainingAcceleratorSpecSchema(), data_key="spec", required=True)
-
-
-class FlowAccelerator(Model):
+class FlowAccelerator(Document):
     _repr_fields = ("accelerator", "configurations")
 
-    accelerator: TrainingAccelerator
-    configurations: List[AcceleratorConfiguration]
+    accelerator: TrainingAccelerator = f.nested(TrainingAccelerator)
+    configurations: List[AcceleratorConfiguration] = f.nested_list(AcceleratorConfiguration)
 
 
-class FlowAcceleratorSchema(ModelSchema):
-    __model__ = FlowAccelerator
-
-    accelerator = nested(TrainingAcceleratorSchema(), data_key="accelerator", required=True)
-    configurations = nested_list(AcceleratorConfigurationSchema(), data_key="configurations", required=True)
-
-
-class FlowAcceleratorList(Model):
+class FlowAcceleratorList(Document, kind="FlowAcceleratorList"):
     _repr_fields = ("flow_id", "items")
 
-    organization_id: str
-    flow_id: str
-    flow_requirements: FlowAcceleratorRequirements
-    items: List[FlowAccelerator]
+    organization_id: str = f.identifier("workspaceId")
+    flow_id: str = f.identifier()
+    flow_requirements: FlowAcceleratorRequirements = f.nested(FlowAcceleratorRequirements)
+    items: List[FlowAccelerator] = f.nested_list(FlowAccelerator)
 
-
-class FlowAcceleratorListSchema(TaggedModelSchema):
-    __model__ = FlowAcceleratorList
-    __kind__ = "FlowAcceleratorList"
-
-    organization_id = IdField("workspaceId")
-    flow_id = IdField("flowId")
-    flow_requirements = nested(
-        FlowAcceleratorRequirementsSchema(), data_key="flowRequirements", required=True
-    )
-    items = nested_list(FlowAcceleratorSchema(), data_key="items", required=True)
-
-
-_FLOW_SPEC = FlowSpecSchema()
-_FLOW = FlowSchema()
-_ACCELERATORS = FlowAcceleratorListSchema()
 
 FlowSpecArg = Union[FlowSpec, Mapping[str, Any]]
 
@@ -235,7 +138,7 @@ class Flows(DocumentResource):
     _collection = "flows"
     _simple_collection = "simpleFlows"
     _id_name = "flow_id"
-    _document = _FLOW
+    _document = Flow
     _what = "flow"
 
     def list(
@@ -250,7 +153,7 @@ class Flows(DocumentResource):
 
     def get(self, flow_id: str) -> Flow:
         """One flow (FL2)."""
-        return self._get_doc(flow_id)  # type: ignore[no-any-return]
+        return self._get_doc(flow_id)
 
     def create(
         self,
@@ -264,12 +167,12 @@ class Flows(DocumentResource):
         repeating a create with the same id is then idempotent (not in the official client)."""
         path = self._doc_path(new_id("flow_id", flow_id))
         body = dump_spec("spec", spec, FlowSpec)
-        return self._put_doc(path, body, metadata)  # type: ignore[no-any-return]
+        return self._put_doc(path, body, metadata)
 
     def replace(self, flow_id: str, spec: FlowSpecArg, metadata: Optional[Mapping[str, str]] = None) -> Flow:
         """Replace a flow's spec (FL3 PUT)."""
         path = self._doc_path(flow_id)
-        return self._put_doc(path, dump_spec("spec", spec, FlowSpec), metadata)  # type: ignore[no-any-return]
+        return self._put_doc(path, dump_spec("spec", spec, FlowSpec), metadata)
 
     def update(
         self,
@@ -278,7 +181,7 @@ class Flows(DocumentResource):
         metadata: Optional[Mapping[str, str]] = None,
     ) -> Flow:
         """Patch a flow (FL4) with ``{"spec"?, "metadata"?}``; both ``None`` is refused."""
-        return self._patch_doc(flow_id, spec, metadata)  # type: ignore[no-any-return]
+        return self._patch_doc(flow_id, spec, metadata)
 
     def delete(self, flow_id: str) -> DeletedResource:
         """Delete a flow (FL5); a non-empty success body is accepted."""
@@ -304,15 +207,15 @@ class Flows(DocumentResource):
 
     def get_accelerators(self, flow_id: str) -> FlowAcceleratorList:
         """Accelerators the flow may run on (FL9)."""
-        return self._get_one(  # type: ignore[no-any-return]
-            self._doc_path(flow_id, "accelerators"), _ACCELERATORS, "flow accelerator list"
+        return self._get_one(
+            self._doc_path(flow_id, "accelerators"), FlowAcceleratorList, "flow accelerator list"
         )
 
     def update_accelerators(self, flow_id: str, body: Mapping[str, Any]) -> FlowAcceleratorList:
         """Change them (FL10, a POST of ``body`` verbatim)."""
         path = self._doc_path(flow_id, "accelerators")
-        return self._get_one(  # type: ignore[no-any-return]
-            path, _ACCELERATORS, "flow accelerator list", method="POST", json=check_body("body", body)
+        return self._get_one(
+            path, FlowAcceleratorList, "flow accelerator list", method="POST", json=check_body("body", body)
         )
 
     def __iter__(self) -> Iterator[Flow]:

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 
 from marshmallow import fields
 
+from .. import fields as f
 from ..checks import check_id, check_optional_bool, check_optional_id
-from ..documents import Model as _Model
-from ..documents import ModelSchema, decode, decode_many, json_type
+from ..documents import Document, decode, decode_many, json_type
 from ..errors import ViNotFoundError, ViResponseError
-from ..fields import IdField, StrictInt
 from ..pagination import Page, PaginationArg, PaginationParams
 from ._base import Resource, query_bool
-from .embedded import ResourceMetadata, nested, resource_metadata
+from .embedded import ResourceMetadata, resource_metadata
 
 __all__ = ["Model", "RunOutput", "ModelSpec", "ModelStatus", "ModelContents", "ModelDownloadUrl", "Models"]
 
@@ -30,106 +29,57 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.downloads import ModelDownloadResult
 
 
-class ModelSpec(_Model):
+class ModelSpec(Document):
     _repr_fields = ("kind", "epoch")
 
-    kind: str
-    epoch: Optional[int]
-    evaluation_metrics: Optional[Dict[str, Any]]
+    kind: str = f.string()
+    epoch: Optional[int] = f.integer(optional=True)
+    evaluation_metrics: Optional[Dict[str, Any]] = f.dict_of(optional=True)
 
 
-class ModelSpecSchema(ModelSchema):
-    __model__ = ModelSpec
-
-    kind = fields.String(data_key="kind", required=True)
-    epoch = StrictInt(data_key="epoch", load_default=None, allow_none=True)
-    evaluation_metrics = fields.Dict(
-        keys=fields.String(), data_key="evaluationMetrics", load_default=None, allow_none=True
-    )
-
-
-class ModelDownloadUrl(_Model):
+class ModelDownloadUrl(Document):
     """The pre-signed archive URL; the repr shows only the expiry."""
 
     _repr_fields = ("expires_at",)
 
-    url: str
-    expires_at: int
+    url: str = f.string()
+    expires_at: int = f.integer()
 
 
-class ModelDownloadUrlSchema(ModelSchema):
-    __model__ = ModelDownloadUrl
-
-    url = fields.String(data_key="url", required=True)
-    expires_at = StrictInt(data_key="expiresAt", required=True)
-
-
-class ModelContents(_Model):
+class ModelContents(Document):
     _repr_fields = ("download_url",)
 
-    download_url: ModelDownloadUrl
+    download_url: ModelDownloadUrl = f.nested(ModelDownloadUrl)
 
 
-class ModelContentsSchema(ModelSchema):
-    __model__ = ModelContents
-
-    download_url = nested(ModelDownloadUrlSchema(), data_key="downloadUrl", required=True)
-
-
-class ModelStatus(_Model):
+class ModelStatus(Document):
     """``conditions`` stay dicts: the protocol types them as plain objects here."""
 
     _repr_fields = ("observed_generation", "storage_object")
 
-    observed_generation: int
-    conditions: List[Dict[str, Any]]
-    storage_object: str
-    contents: Optional[ModelContents]
+    observed_generation: int = f.integer()
+    conditions: List[Dict[str, Any]] = f.list_of(fields.Dict(keys=fields.String()))
+    storage_object: str = f.string()
+    contents: Optional[ModelContents] = f.nested(ModelContents, optional=True)
 
 
-class ModelStatusSchema(ModelSchema):
-    __model__ = ModelStatus
-
-    observed_generation = StrictInt(data_key="observedGeneration", required=True)
-    conditions = fields.List(fields.Dict(keys=fields.String()), data_key="conditions", required=True)
-    storage_object = fields.String(data_key="storageObject", required=True)
-    contents = nested(ModelContentsSchema(), data_key="contents", load_default=None, allow_none=True)
-
-
-class Model(_Model):
+class Model(Document):
     """One run output. ``model_id`` is the checkpoint id (``runOutputId`` on the wire)."""
 
     _repr_fields = ("run_id", "model_id")
 
-    kind: str
-    run_id: str
-    metadata: ResourceMetadata
-    spec: ModelSpec
-    status: ModelStatus
-    self_link: str
-    etag: str
-    organization_id: str
-    model_id: str
+    kind: str = f.string()
+    run_id: str = f.identifier()
+    metadata: ResourceMetadata = resource_metadata()
+    spec: ModelSpec = f.nested(ModelSpec)
+    status: ModelStatus = f.nested(ModelStatus)
+    self_link: str = f.string()
+    etag: str = f.string()
+    organization_id: str = f.identifier("workspaceId")
+    model_id: str = f.identifier("runOutputId")
 
 
 RunOutput = Model
-
-
-class ModelModelSchema(ModelSchema):
-    __model__ = Model
-
-    kind = fields.String(data_key="kind", required=True)
-    run_id = IdField("runId")
-    metadata = resource_metadata(data_key="metadata", required=True)
-    spec = nested(ModelSpecSchema(), data_key="spec", required=True)
-    status = nested(ModelStatusSchema(), data_key="status", required=True)
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-    organization_id = IdField("workspaceId")
-    model_id = IdField("runOutputId")
-
-
-_MODEL = ModelModelSchema()
 
 
 class Models(Resource):
@@ -152,7 +102,7 @@ class Models(Resource):
         paging = PaginationParams.coerce(pagination, page_size, page_token)
         return self._list(
             path,
-            _MODEL,
+            Model,
             "model",
             page_size=paging.page_size,
             page_token=paging.page_token,
@@ -198,12 +148,12 @@ class Models(Resource):
             params["contents"] = flag
         body = self._call("GET", self._ws(*segments), params=params)
         if isinstance(body, dict) and "runOutputId" in body:
-            return decode(_MODEL, body, "model")  # type: ignore[no-any-return]
+            return decode(Model, body, "model")
         if not isinstance(body, dict):
             raise ViResponseError(
                 "Malformed model response: expected a JSON object, got %s" % json_type(body)
             )
-        items = decode_many(_MODEL, body.get("items") or [], "model")
+        items = decode_many(Model, body.get("items") or [], "model")
         if not items:
             raise ViNotFoundError(
                 "No models found for run %s%s" % (run, " checkpoint %s" % ckpt if ckpt else ""),
@@ -212,8 +162,8 @@ class Models(Resource):
         if ckpt:
             for item in items:
                 if item.model_id == ckpt:
-                    return item  # type: ignore[no-any-return]
-        return items[-1]  # type: ignore[no-any-return]
+                    return item
+        return items[-1]
 
     def __call__(self, run_id_or_link: str, pagination: PaginationArg = None) -> Iterator[Model]:
         """Every model of a run, across pages."""

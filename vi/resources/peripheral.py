@@ -75,7 +75,7 @@ def _folder(folder_name: Any) -> str:
     if folder_name in (".", ".."):
         # Percent-encoding leaves dots alone, and HTTP stacks collapse dot segments.
         raise ViInvalidParameterError("folder_name", "folder_name must not be '.' or '..'")
-    return folder_name  # type: ignore[no-any-return]
+    return folder_name
 
 
 class Folders(Resource):

@@ -10,80 +10,46 @@ from __future__ import annotations
 import time
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
 
-from marshmallow import fields
-
+from .. import fields as f
 from ..checks import check_body, check_id, check_optional_id, check_optional_int, check_optional_str
-from ..documents import Model, ModelSchema, TaggedModelSchema
+from ..documents import Document
 from ..errors import ViInvalidParameterError
-from ..fields import IdField, StrictInt
 from ..pagination import Page, PaginationArg
 from ._base import DeletedResource
 from ._documents import DocumentResource, new_id
 from .bodies import dump_spec, metadata_body
-from .embedded import ResourceCondition, ResourceMetadata, condition_list, nested, resource_metadata
-from .flows import _FLOW, Flow, FlowBlock, FlowSpec, FlowSpecSchema
+from .embedded import ResourceCondition, ResourceMetadata, condition_list, resource_metadata
+from .flows import Flow, FlowBlock, FlowSpec
 
 __all__ = ["Run", "RunSpec", "RunStatus", "FlowSpec", "FlowBlock", "Runs"]
 
 
-class RunSpec(Model):
+class RunSpec(Document):
     _repr_fields = ("flow", "killed_at")
 
-    flow: FlowSpec
-    killed_at: Optional[int]
-    training_project: Optional[str]
+    flow: FlowSpec = f.nested(FlowSpec)
+    killed_at: Optional[int] = f.integer(optional=True)
+    training_project: Optional[str] = f.string(optional=True)
 
 
-class RunSpecSchema(ModelSchema):
-    __model__ = RunSpec
-
-    flow = nested(FlowSpecSchema(), data_key="flow", required=True)
-    killed_at = StrictInt(data_key="killedAt", load_default=None, allow_none=True)
-    training_project = fields.String(data_key="trainingProject", load_default=None, allow_none=True)
-
-
-class RunStatus(Model):
+class RunStatus(Document):
     _repr_fields = ("observed_generation", "conditions")
 
-    log: str
-    observed_generation: int
-    conditions: List[ResourceCondition]
+    log: str = f.string()
+    observed_generation: int = f.integer()
+    conditions: List[ResourceCondition] = condition_list()
 
 
-class RunStatusSchema(ModelSchema):
-    __model__ = RunStatus
-
-    log = fields.String(data_key="log", required=True)
-    observed_generation = StrictInt(data_key="observedGeneration", required=True)
-    conditions = condition_list(data_key="conditions", required=True)
-
-
-class Run(Model):
+class Run(Document, kind="Run"):
     _repr_fields = ("run_id",)
 
-    organization_id: str
-    run_id: str
-    spec: RunSpec
-    status: RunStatus
-    metadata: ResourceMetadata
-    self_link: str
-    etag: str
-
-
-class RunSchema(TaggedModelSchema):
-    __model__ = Run
-    __kind__ = "Run"
-
-    organization_id = IdField("workspaceId")
-    run_id = IdField("runId")
-    spec = nested(RunSpecSchema(), data_key="spec", required=True)
-    status = nested(RunStatusSchema(), data_key="status", required=True)
-    metadata = resource_metadata(data_key="metadata", required=True)
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-
-
-_RUN = RunSchema()
+    organization_id: str = f.identifier("workspaceId")
+    run_id: str = f.identifier()
+    spec: RunSpec = f.nested(RunSpec)
+    status: RunStatus = f.nested(RunStatus)
+    metadata: ResourceMetadata = resource_metadata()
+    self_link: str = f.string()
+    etag: str = f.string()
 
 
 def _now_ms() -> int:
@@ -99,7 +65,7 @@ class Runs(DocumentResource):
     _collection = "runs"
     _simple_collection = "simpleRuns"
     _id_name = "run_id"
-    _document = _RUN
+    _document = Run
     _what = "run"
 
     def list(
@@ -114,7 +80,7 @@ class Runs(DocumentResource):
 
     def get(self, run_id: str) -> Run:
         """One run (R2); progress is in ``status.conditions`` (there is no run waiter)."""
-        return self._get_doc(run_id)  # type: ignore[no-any-return]
+        return self._get_doc(run_id)
 
     def create(
         self,
@@ -134,7 +100,7 @@ class Runs(DocumentResource):
         meta = metadata_body(metadata)
         path = self._doc_path(new_id("run_id", run_id))
         if isinstance(flow, str):
-            fetched: Flow = self._get_one(self._ws("flows", check_id("flow", flow)), _FLOW, "flow")
+            fetched: Flow = self._get_one(self._ws("flows", check_id("flow", flow)), Flow, "flow")
             flow_json = dump_spec("flow", fetched.spec, FlowSpec)
         elif isinstance(flow, Flow):
             flow_json = dump_spec("flow", flow.spec, FlowSpec)
@@ -150,7 +116,7 @@ class Runs(DocumentResource):
         body: Dict[str, Any] = {"spec": spec}
         if meta is not None:
             body["metadata"] = meta
-        return self._get_one(path, _RUN, "run", method="PUT", json=body)  # type: ignore[no-any-return]
+        return self._get_one(path, Run, "run", method="PUT", json=body)
 
     #: The official client's alias of :meth:`create`.
     start = create
@@ -160,7 +126,7 @@ class Runs(DocumentResource):
     ) -> Run:
         """Replace a run's spec (R3 PUT ``{"spec": spec, "metadata"?}``), ``spec`` verbatim."""
         path = self._doc_path(run_id)
-        return self._put_doc(path, check_body("spec", spec), metadata)  # type: ignore[no-any-return]
+        return self._put_doc(path, check_body("spec", spec), metadata)
 
     def update(
         self,
@@ -170,13 +136,13 @@ class Runs(DocumentResource):
     ) -> Run:
         """Patch a run (R4) with ``{"spec"?, "metadata"?}`` — nested, unlike datasets. Both
         ``None`` is refused before any request."""
-        return self._patch_doc(run_id, spec, metadata)  # type: ignore[no-any-return]
+        return self._patch_doc(run_id, spec, metadata)
 
     def kill(self, run_id: str) -> Run:
         """Stop a run (R4 ``{"spec": {"killedAt": <now, epoch ms>}}``)."""
         path = self._doc_path(run_id)
         body = {"spec": {"killedAt": _now_ms()}}
-        return self._get_one(path, _RUN, "run", method="PATCH", json=body)  # type: ignore[no-any-return]
+        return self._get_one(path, Run, "run", method="PATCH", json=body)
 
     def delete(self, run_id: str) -> DeletedResource:
         """Delete a run (R5); a non-empty success body is accepted."""

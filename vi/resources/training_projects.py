@@ -6,14 +6,14 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
 
 from marshmallow import fields
 
+from .. import fields as f
 from ..checks import check_id, check_str
-from ..documents import Model, ModelSchema, TaggedModelSchema
-from ..fields import IdField
+from ..documents import Document
 from ..pagination import Page, PaginationArg
 from ._base import DeletedResource, verb
 from ._documents import DocumentResource, new_id
 from .bodies import dump_spec
-from .embedded import ResourceMetadata, nested, nested_list, resource_metadata
+from .embedded import ResourceMetadata, resource_metadata
 
 __all__ = [
     "TrainingProject",
@@ -28,139 +28,66 @@ __all__ = [
 ]
 
 
-class TrainingProjectSpec(Model):
+class TrainingProjectSpec(Document):
     _repr_fields = ("name", "type")
 
-    name: str
-    description: Optional[str]
-    type: str
+    name: str = f.string()
+    description: Optional[str] = f.string(optional=True)
+    type: str = f.string(default="")
 
 
-class TrainingProjectSpecSchema(ModelSchema):
-    __model__ = TrainingProjectSpec
-
-    name = fields.String(data_key="name", required=True)
-    description = fields.String(data_key="description", load_default=None, allow_none=True)
-    type = fields.String(data_key="type", load_default="")
-
-
-class TrainingProjectStatus(Model):
+class TrainingProjectStatus(Document):
     _repr_fields = ("runs", "flows")
 
-    runs: List[str]
-    flows: List[str]
-    run_outputs: List[str]
-    tasks: List[Any]
+    runs: List[str] = f.list_of(fields.String(), default=list)
+    flows: List[str] = f.list_of(fields.String(), default=list)
+    run_outputs: List[str] = f.list_of(fields.String(), default=list)
+    tasks: List[Any] = f.list_of(fields.Raw(), default=list)
 
 
-class TrainingProjectStatusSchema(ModelSchema):
-    __model__ = TrainingProjectStatus
-
-    runs = fields.List(fields.String(), data_key="runs", load_default=list)
-    flows = fields.List(fields.String(), data_key="flows", load_default=list)
-    run_outputs = fields.List(fields.String(), data_key="runOutputs", load_default=list)
-    tasks = fields.List(fields.Raw(), data_key="tasks", load_default=list)
-
-
-class TrainingProject(Model):
+class TrainingProject(Document, kind="TrainingProject"):
     _repr_fields = ("training_project_id", "spec")
 
-    organization_id: str
-    training_project_id: str
-    spec: TrainingProjectSpec
-    status: TrainingProjectStatus
-    metadata: ResourceMetadata
-    self_link: str
-    etag: str
+    organization_id: str = f.identifier("workspaceId")
+    training_project_id: str = f.identifier()
+    spec: TrainingProjectSpec = f.nested(TrainingProjectSpec)
+    status: TrainingProjectStatus = f.nested(TrainingProjectStatus)
+    metadata: ResourceMetadata = resource_metadata()
+    self_link: str = f.string()
+    etag: str = f.string()
 
 
-class TrainingProjectSchema(TaggedModelSchema):
-    __model__ = TrainingProject
-    __kind__ = "TrainingProject"
-
-    organization_id = IdField("workspaceId")
-    training_project_id = IdField("trainingProjectId")
-    spec = nested(TrainingProjectSpecSchema(), data_key="spec", required=True)
-    status = nested(TrainingProjectStatusSchema(), data_key="status", required=True)
-    metadata = resource_metadata(data_key="metadata", required=True)
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-
-
-class AggregationInsightsPayload(Model):
+class AggregationInsightsPayload(Document):
     _repr_fields = ("time_updated",)
 
-    results: Dict[str, Any]
-    time_updated: Optional[str]
+    results: Dict[str, Any] = f.dict_of(default=dict)
+    time_updated: Optional[str] = f.string(optional=True)
 
 
-class AggregationInsightsPayloadSchema(ModelSchema):
-    __model__ = AggregationInsightsPayload
-
-    results = fields.Dict(keys=fields.String(), data_key="results", load_default=dict)
-    time_updated = fields.String(data_key="timeUpdated", load_default=None, allow_none=True)
-
-
-class PendingOperation(Model):
+class PendingOperation(Document):
     _repr_fields = ("status",)
 
-    status: str
-    time_initiated: Optional[str]
+    status: str = f.string()
+    time_initiated: Optional[str] = f.string(optional=True)
 
 
-class PendingOperationSchema(ModelSchema):
-    __model__ = PendingOperation
-
-    status = fields.String(data_key="status", required=True)
-    time_initiated = fields.String(data_key="timeInitiated", load_default=None, allow_none=True)
-
-
-class AggregationInsightsResult(Model):
+class AggregationInsightsResult(Document):
     _repr_fields = ("payload", "pending_operation")
 
-    payload: Optional[AggregationInsightsPayload]
-    pending_operation: Optional[PendingOperation]
+    payload: Optional[AggregationInsightsPayload] = f.nested(AggregationInsightsPayload, optional=True)
+    pending_operation: Optional[PendingOperation] = f.nested(PendingOperation, optional=True)
 
 
-class AggregationInsightsResultSchema(ModelSchema):
-    __model__ = AggregationInsightsResult
-
-    payload = nested(
-        AggregationInsightsPayloadSchema(), data_key="payload", load_default=None, allow_none=True
-    )
-    pending_operation = nested(
-        PendingOperationSchema(), data_key="pendingOperation", load_default=None, allow_none=True
-    )
-
-
-class DryRunError(Model):
+class DryRunError(Document):
     _repr_fields = ("kind",)
 
-    kind: str
+    kind: str = f.string()
 
 
-class DryRunErrorSchema(ModelSchema):
-    __model__ = DryRunError
-
-    kind = fields.String(data_key="kind", required=True)
-
-
-class DryRunResponse(Model):
+class DryRunResponse(Document):
     _repr_fields = ("errors",)
 
-    errors: List[DryRunError]
-
-
-class DryRunResponseSchema(ModelSchema):
-    __model__ = DryRunResponse
-
-    errors = nested_list(DryRunErrorSchema(), data_key="errors", load_default=list)
-
-
-_SPEC = TrainingProjectSpecSchema()
-_TRAINING_PROJECT = TrainingProjectSchema()
-_INSIGHTS = AggregationInsightsResultSchema()
-_DRY_RUN = DryRunResponseSchema()
+    errors: List[DryRunError] = f.nested_list(DryRunError, default=list)
 
 
 class TrainingProjects(DocumentResource):
@@ -168,7 +95,7 @@ class TrainingProjects(DocumentResource):
 
     _collection = "trainingProjects"
     _id_name = "training_project_id"
-    _document = _TRAINING_PROJECT
+    _document = TrainingProject
     _what = "training project"
 
     def list(
@@ -183,7 +110,7 @@ class TrainingProjects(DocumentResource):
 
     def get(self, training_project_id: str) -> TrainingProject:
         """One training project (T2)."""
-        return self._get_doc(training_project_id)  # type: ignore[no-any-return]
+        return self._get_doc(training_project_id)
 
     def create(
         self,
@@ -196,7 +123,7 @@ class TrainingProjects(DocumentResource):
         "description": …, "type": …}``, checked before any request."""
         path = self._doc_path(new_id("training_project_id", training_project_id))
         body = dump_spec("spec", spec, TrainingProjectSpec)
-        return self._put_doc(path, body, metadata)  # type: ignore[no-any-return]
+        return self._put_doc(path, body, metadata)
 
     def update(
         self,
@@ -206,9 +133,7 @@ class TrainingProjects(DocumentResource):
     ) -> TrainingProject:
         """Patch a training project (T4) with ``{"spec"?, "metadata"?}``. Metadata values may be
         ``None`` here (as in the official signature); both arguments ``None`` is refused."""
-        return self._patch_doc(  # type: ignore[no-any-return]
-            training_project_id, spec, metadata, allow_none_values=True
-        )
+        return self._patch_doc(training_project_id, spec, metadata, allow_none_values=True)
 
     def delete(self, training_project_id: str) -> DeletedResource:
         """Delete a training project (T5); a non-empty success body is accepted."""
@@ -217,7 +142,7 @@ class TrainingProjects(DocumentResource):
     def get_aggregation_insights(self, training_project_id: str) -> AggregationInsightsResult:
         """Aggregated insights (T6); ``pending_operation`` is set while they are computed."""
         path = self._doc_path(training_project_id, "aggregationInsights")
-        return self._get_one(path, _INSIGHTS, "aggregation insights")  # type: ignore[no-any-return]
+        return self._get_one(path, AggregationInsightsResult, "aggregation insights")
 
     def generate_aggregation_insights(self, training_project_id: str) -> None:
         """Ask for them to be recomputed (T7, body-less)."""
@@ -232,7 +157,7 @@ class TrainingProjects(DocumentResource):
         check_str("name", name, allow_empty=False)
         path = "/dryRuns" + self._ws("trainingProjects")
         body = {"trainingProjectId": training_project_id, "spec": {"name": name}}
-        return self._get_one(path, _DRY_RUN, "dry run", method="POST", json=body)  # type: ignore[no-any-return]
+        return self._get_one(path, DryRunResponse, "dry run", method="POST", json=body)
 
     def __iter__(self) -> Iterator[TrainingProject]:
         return self.list().all_items()

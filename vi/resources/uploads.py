@@ -16,15 +16,14 @@ from typing import Any, Dict, List, Optional, Union
 
 from marshmallow import fields
 
-from ..documents import Model, ModelSchema, TaggedModelSchema, strip_org_prefix
-from ..fields import IdField, StrictBool, StrictInt, StrictNumber, TaggedUnion
+from .. import fields as f
+from ..documents import Document, strip_org_prefix
+from ..fields import StrictInt, TaggedUnion
 from .embedded import (
     Contents,
     ResourceCondition,
     ResourceMetadata,
     condition_list,
-    nested,
-    nested_list,
     resource_metadata,
 )
 
@@ -61,262 +60,152 @@ FAILURE_MODES = ("FailAfterOne", "FailAfterAll")
 #: answers with the plural one (PROTOCOL §3, §16.18); both are accepted here.
 RETENTION_MODES = ("RemoveLinkedResource", "KeepLinkedResource", "KeepLinkedResources")
 
-_CONTENTS = Contents.wire_schema()
-
 
 # -- asset ingestion sessions (A7-A9) ---------------------------------------------------------
-class UploadedAssetMetadata(Model):
+class UploadedAssetMetadata(Document):
     """One file announced to an ingestion session (``crc32c`` is signed 32-bit, PROTOCOL §9.4)."""
 
     _repr_fields = ("filename", "mime", "size")
 
-    kind: str
-    filename: str
-    mime: str
-    size: int
-    crc32c: Optional[int]
-    custom_metadata: Optional[Dict[str, Union[str, int, float, bool]]]
-
-
-class UploadedAssetMetadataSchema(ModelSchema):
-    __model__ = UploadedAssetMetadata
-
-    kind = fields.String(data_key="kind", required=True)
-    filename = fields.String(data_key="filename", required=True)
-    mime = fields.String(data_key="mime", required=True)
-    size = StrictInt(data_key="size", required=True)
-    crc32c = StrictInt(data_key="crc32c", load_default=None, allow_none=True)
-    custom_metadata = fields.Dict(
-        keys=fields.String(),
-        values=fields.Raw(),
-        data_key="customMetadata",
-        load_default=None,
-        allow_none=True,
+    kind: str = f.string()
+    filename: str = f.string()
+    mime: str = f.string()
+    size: int = f.integer()
+    crc32c: Optional[int] = f.integer(optional=True)
+    custom_metadata: Optional[Dict[str, Union[str, int, float, bool]]] = f.dict_of(
+        fields.Raw(), optional=True
     )
 
 
-_UPLOADED_ASSET = UploadedAssetMetadataSchema()
-
-
-class AssetForUpload(Model):
+class AssetForUpload(Document):
     """Where to PUT one accepted file (``upload`` is a pre-signed :class:`Contents`)."""
 
     _repr_fields = ("metadata",)
 
-    metadata: UploadedAssetMetadata
-    upload: Contents
+    metadata: UploadedAssetMetadata = f.nested(UploadedAssetMetadata)
+    upload: Contents = f.nested(Contents)
 
 
-class AssetForUploadSchema(ModelSchema):
-    __model__ = AssetForUpload
-
-    metadata = nested(_UPLOADED_ASSET, data_key="metadata", required=True)
-    upload = nested(_CONTENTS, data_key="upload", required=True)
-
-
-class AssetIngestionSessionSpec(Model):
+class AssetIngestionSessionSpec(Document):
     _repr_fields = ("kind", "failure_mode", "on_asset_overwritten")
 
-    kind: str
-    failure_mode: str
-    on_asset_overwritten: str
-    assets: Optional[List[UploadedAssetMetadata]]
+    kind: str = f.string()
+    failure_mode: str = f.string()
+    on_asset_overwritten: str = f.string()
+    assets: Optional[List[UploadedAssetMetadata]] = f.nested_list(UploadedAssetMetadata, optional=True)
 
 
-class AssetIngestionSessionSpecSchema(ModelSchema):
-    __model__ = AssetIngestionSessionSpec
-
-    kind = fields.String(data_key="kind", required=True)
-    # The official client names these two failureMode/onAssetOverwritten; snake_case here.
-    failure_mode = fields.String(data_key="failureMode", required=True)
-    on_asset_overwritten = fields.String(data_key="onAssetOverwritten", required=True)
-    assets = nested_list(_UPLOADED_ASSET, data_key="assets", load_default=None, allow_none=True)
-
-
-class AssetIngestionProgressCount(Model):
+class AssetIngestionProgressCount(Document):
     _repr_fields = ("total", "succeeded", "errored")
 
-    total: int
-    succeeded: int
-    errored: int
+    total: int = f.integer()
+    succeeded: int = f.integer()
+    errored: int = f.integer()
 
 
-class AssetIngestionProgressCountSchema(ModelSchema):
-    __model__ = AssetIngestionProgressCount
-
-    total = StrictInt(data_key="total", required=True)
-    succeeded = StrictInt(data_key="succeeded", required=True)
-    errored = StrictInt(data_key="errored", required=True)
-
-
-class AssetIngestionEventError(Model):
+class AssetIngestionEventError(Document, kind="Error"):
     """Files that failed (filename → error code such as ``ECORRUPT``)."""
 
     KIND = "Error"
     _repr_fields = ("files",)
 
-    files: Dict[str, str]
-    corrections: Dict[str, str]
-    time: int
+    files: Dict[str, str] = f.str_dict()
+    corrections: Dict[str, str] = f.str_dict()
+    time: int = f.integer()
 
     @property
     def kind(self) -> str:
         return self.KIND
 
 
-class AssetIngestionEventErrorSchema(TaggedModelSchema):
-    __model__ = AssetIngestionEventError
-    __kind__ = "Error"
-
-    files = fields.Dict(keys=fields.String(), values=fields.String(), data_key="files", required=True)
-    corrections = fields.Dict(
-        keys=fields.String(), values=fields.String(), data_key="corrections", required=True
-    )
-    time = StrictInt(data_key="time", required=True)
-
-
-class AssetIngestionEventProgress(Model):
+class AssetIngestionEventProgress(Document, kind="Progress"):
     KIND = "Progress"
     _repr_fields = ("tasks",)
 
-    tasks: Dict[str, Dict[str, int]]
+    tasks: Dict[str, Dict[str, int]] = f.dict_of(fields.Dict(keys=fields.String(), values=StrictInt()))
 
     @property
     def kind(self) -> str:
         return self.KIND
-
-
-class AssetIngestionEventProgressSchema(TaggedModelSchema):
-    __model__ = AssetIngestionEventProgress
-    __kind__ = "Progress"
-
-    tasks = fields.Dict(
-        keys=fields.String(),
-        values=fields.Dict(keys=fields.String(), values=StrictInt()),
-        data_key="tasks",
-        required=True,
-    )
 
 
 #: An ingestion event: a known model, or the raw dict of a kind this version does not know.
 AssetIngestionEvent = Union[AssetIngestionEventError, AssetIngestionEventProgress, Dict[str, Any]]
 
 
-class AssetIngestionSessionStatus(Model):
+class AssetIngestionSessionStatus(Document):
     _repr_fields = ("conditions", "progress_count")
 
-    conditions: List[ResourceCondition]
-    events: List[AssetIngestionEvent]
-    progress_count: AssetIngestionProgressCount
-    assets: Optional[List[AssetForUpload]]
-
-
-class AssetIngestionSessionStatusSchema(ModelSchema):
-    __model__ = AssetIngestionSessionStatus
-
-    conditions = condition_list(data_key="conditions", required=True)
-    events = fields.List(
+    conditions: List[ResourceCondition] = condition_list()
+    events: List[AssetIngestionEvent] = f.list_of(
         TaggedUnion(
-            {"Error": AssetIngestionEventErrorSchema(), "Progress": AssetIngestionEventProgressSchema()}
-        ),
-        data_key="events",
-        required=True,
+            {
+                "Error": AssetIngestionEventError.wire_schema(),
+                "Progress": AssetIngestionEventProgress.wire_schema(),
+            }
+        )
     )
-    progress_count = nested(AssetIngestionProgressCountSchema(), data_key="progressCount", required=True)
-    assets = nested_list(AssetForUploadSchema(), data_key="assets", load_default=None, allow_none=True)
+    progress_count: AssetIngestionProgressCount = f.nested(AssetIngestionProgressCount)
+    assets: Optional[List[AssetForUpload]] = f.nested_list(AssetForUpload, optional=True)
 
 
-class AssetIngestionSession(Model):
+class AssetIngestionSession(Document, kind="AssetIngestionSession"):
     """One batch of asset uploads. ``ingestion_id`` is what multipart uploads reference;
     ``asset_ingestion_session_id`` addresses the session itself."""
 
     _repr_fields = ("asset_ingestion_session_id", "dataset_id")
 
-    organization_id: str
-    dataset_id: str
-    asset_source_class: str
-    asset_source_provider: str
-    asset_source_id: str
-    asset_ingestion_session_id: str
-    ingestion_id: str
-    self_link: str
-    etag: str
-    metadata: ResourceMetadata
-    spec: AssetIngestionSessionSpec
-    status: AssetIngestionSessionStatus
+    organization_id: str = f.identifier("workspaceId")
+    dataset_id: str = f.identifier()
+    asset_source_class: str = f.identifier()
+    asset_source_provider: str = f.identifier()
+    asset_source_id: str = f.identifier()
+    asset_ingestion_session_id: str = f.identifier()
+    ingestion_id: str = f.identifier()
+    self_link: str = f.string()
+    etag: str = f.string()
+    metadata: ResourceMetadata = resource_metadata()
+    spec: AssetIngestionSessionSpec = f.nested(AssetIngestionSessionSpec)
+    status: AssetIngestionSessionStatus = f.nested(AssetIngestionSessionStatus)
 
     def _after_load(self) -> None:
         self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
 
 
-class AssetIngestionSessionSchema(TaggedModelSchema):
-    __model__ = AssetIngestionSession
-    __kind__ = "AssetIngestionSession"
-
-    organization_id = IdField("workspaceId")
-    dataset_id = IdField("datasetId")
-    asset_source_class = IdField("assetSourceClass")
-    asset_source_provider = IdField("assetSourceProvider")
-    asset_source_id = IdField("assetSourceId")
-    asset_ingestion_session_id = IdField("assetIngestionSessionId")
-    ingestion_id = IdField("ingestionId")
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-    metadata = resource_metadata(data_key="metadata", required=True)
-    spec = nested(AssetIngestionSessionSpecSchema(), data_key="spec", required=True)
-    status = nested(AssetIngestionSessionStatusSchema(), data_key="status", required=True)
-
-
 # -- multipart uploads (A10-A14) ---------------------------------------------------------------
-class MultipartUploadSpec(Model):
+class MultipartUploadSpec(Document):
     _repr_fields = ("filename", "size_bytes")
 
-    ingestion_id: str
-    filename: str
-    size_bytes: int
-    content_type: Optional[str]
+    ingestion_id: str = f.string()
+    filename: str = f.string()
+    size_bytes: int = f.integer()
+    content_type: Optional[str] = f.string(optional=True)
 
 
-class MultipartUploadSpecSchema(ModelSchema):
-    __model__ = MultipartUploadSpec
-
-    ingestion_id = fields.String(data_key="ingestionId", required=True)
-    filename = fields.String(data_key="filename", required=True)
-    size_bytes = StrictInt(data_key="sizeBytes", required=True)
-    content_type = fields.String(data_key="contentType", load_default=None, allow_none=True)
-
-
-class MultipartUploadStatus(Model):
+class MultipartUploadStatus(Document):
     _repr_fields = ("part_count", "conditions")
 
-    conditions: List[ResourceCondition]
-    part_count: int
+    conditions: List[ResourceCondition] = condition_list()
+    part_count: int = f.integer()
 
 
-class MultipartUploadStatusSchema(ModelSchema):
-    __model__ = MultipartUploadStatus
-
-    conditions = condition_list(data_key="conditions", required=True)
-    part_count = StrictInt(data_key="partCount", required=True)
-
-
-class MultipartUpload(Model):
+class MultipartUpload(Document, kind="MultipartUpload"):
     """A large file's upload in parts; the server picks ``status.part_count``."""
 
     _repr_fields = ("multipart_upload_id", "dataset_id")
 
     # ``organization_id`` (the official client calls it ``workspace_id`` here only).
-    organization_id: str
-    dataset_id: str
-    asset_source_class: str
-    asset_source_provider: str
-    asset_source_id: str
-    multipart_upload_id: str
-    self_link: str
-    etag: str
-    metadata: ResourceMetadata
-    spec: MultipartUploadSpec
-    status: MultipartUploadStatus
+    organization_id: str = f.identifier("workspaceId")
+    dataset_id: str = f.identifier()
+    asset_source_class: str = f.identifier()
+    asset_source_provider: str = f.identifier()
+    asset_source_id: str = f.identifier()
+    multipart_upload_id: str = f.identifier()
+    self_link: str = f.string()
+    etag: str = f.string()
+    metadata: ResourceMetadata = resource_metadata()
+    spec: MultipartUploadSpec = f.nested(MultipartUploadSpec)
+    status: MultipartUploadStatus = f.nested(MultipartUploadStatus)
 
     @property
     def workspace_id(self) -> str:
@@ -327,230 +216,106 @@ class MultipartUpload(Model):
         self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
 
 
-class MultipartUploadSchema(TaggedModelSchema):
-    __model__ = MultipartUpload
-    __kind__ = "MultipartUpload"
-
-    organization_id = IdField("workspaceId")
-    dataset_id = IdField("datasetId")
-    asset_source_class = IdField("assetSourceClass")
-    asset_source_provider = IdField("assetSourceProvider")
-    asset_source_id = IdField("assetSourceId")
-    multipart_upload_id = IdField("multipartUploadId")
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-    metadata = resource_metadata(data_key="metadata", required=True)
-    spec = nested(MultipartUploadSpecSchema(), data_key="spec", required=True)
-    status = nested(MultipartUploadStatusSchema(), data_key="status", required=True)
-
-
-class PartSignedUrl(Model):
+class PartSignedUrl(Document):
     """Where to send one part: ``method`` + ``url`` + ``headers``. ``response_headers`` names the
     storage response headers to echo back on completion; ``response_body`` asks for the body
     too (base64). The repr leaves the signed URL out."""
 
     _repr_fields = ("method", "expiry")
 
-    method: str
-    url: str
-    expiry: int
-    response_headers: List[str]
-    response_body: bool
-    headers: Optional[Dict[str, str]]
-
-
-class PartSignedUrlSchema(ModelSchema):
-    __model__ = PartSignedUrl
-
-    method = fields.String(data_key="method", required=True)
-    url = fields.String(data_key="url", required=True)
-    expiry = StrictInt(data_key="expiry", required=True)
-    response_headers = fields.List(fields.String(), data_key="responseHeaders", required=True)
-    response_body = StrictBool(data_key="responseBody", required=True)
-    headers = fields.Dict(
-        keys=fields.String(), values=fields.String(), data_key="headers", load_default=None, allow_none=True
-    )
+    method: str = f.string()
+    url: str = f.string()
+    expiry: int = f.integer()
+    response_headers: List[str] = f.list_of(fields.String())
+    response_body: bool = f.boolean()
+    headers: Optional[Dict[str, str]] = f.str_dict(optional=True)
 
 
 # -- annotation import sessions (N6-N9) --------------------------------------------------------
-class AnnotationImportFailurePolicy(Model):
+class AnnotationImportFailurePolicy(Document):
     _repr_fields = ("on_bad_annotation", "on_bad_file", "on_overwritten")
 
-    on_bad_annotation: str
-    on_bad_file: str
-    on_overwritten: str
+    on_bad_annotation: str = f.string()
+    on_bad_file: str = f.string()
+    on_overwritten: str = f.string()
 
 
-class AnnotationImportFailurePolicySchema(ModelSchema):
-    __model__ = AnnotationImportFailurePolicy
-
-    on_bad_annotation = fields.String(data_key="onBadAnnotation", required=True)
-    on_bad_file = fields.String(data_key="onBadFile", required=True)
-    on_overwritten = fields.String(data_key="onOverwritten", required=True)
-
-
-class AnnotationImportSpec(Model):
+class AnnotationImportSpec(Document):
     _repr_fields = ("upload_before", "source")
 
-    upload_before: int
-    failure_policies: AnnotationImportFailurePolicy
-    source: str
+    upload_before: int = f.integer()
+    failure_policies: AnnotationImportFailurePolicy = f.nested(AnnotationImportFailurePolicy)
+    source: str = f.string(default="UploadedIndividualFiles")
 
 
-class AnnotationImportSpecSchema(ModelSchema):
-    __model__ = AnnotationImportSpec
-
-    upload_before = StrictInt(data_key="uploadBefore", required=True)
-    failure_policies = nested(
-        AnnotationImportFailurePolicySchema(), data_key="failurePolicies", required=True
-    )
-    source = fields.String(data_key="source", load_default="UploadedIndividualFiles")
-
-
-class AnnotationImportSessionCondition(Model):
+class AnnotationImportSessionCondition(Document):
     """Like :class:`ResourceCondition`, but the time may be fractional and there is no message.
     ``reason`` is any string (the official client accepts only two)."""
 
     _repr_fields = ("condition", "status")
 
-    condition: str
-    status: str
-    last_transition_time: Union[int, float]
-    reason: Optional[str]
-    message: Optional[str]
+    condition: str = f.string()
+    status: str = f.string()
+    last_transition_time: Union[int, float] = f.number()
+    reason: Optional[str] = f.string(optional=True)
+    message: Optional[str] = f.string(optional=True)
 
 
-class AnnotationImportSessionConditionSchema(ModelSchema):
-    __model__ = AnnotationImportSessionCondition
-
-    condition = fields.String(data_key="condition", required=True)
-    status = fields.String(data_key="status", required=True)
-    last_transition_time = StrictNumber(data_key="lastTransitionTime", required=True)
-    reason = fields.String(data_key="reason", load_default=None, allow_none=True)
-    message = fields.String(data_key="message", load_default=None, allow_none=True)
-
-
-class AnnotationFileStatus(Model):
+class AnnotationFileStatus(Document):
     _repr_fields = ("page_count", "total_size_bytes")
 
-    page_count: int
-    total_size_bytes: int
-    status_count: Dict[str, int]
+    page_count: int = f.integer()
+    total_size_bytes: int = f.integer()
+    status_count: Dict[str, int] = f.dict_of(StrictInt())
 
 
-class AnnotationFileStatusSchema(ModelSchema):
-    __model__ = AnnotationFileStatus
-
-    page_count = StrictInt(data_key="pageCount", required=True)
-    total_size_bytes = StrictInt(data_key="totalSizeBytes", required=True)
-    status_count = fields.Dict(
-        keys=fields.String(), values=StrictInt(), data_key="statusCount", required=True
-    )
-
-
-class AnnotationStatus(Model):
+class AnnotationStatus(Document):
     _repr_fields = ("status_count",)
 
-    status_count: Dict[str, int]
+    status_count: Dict[str, int] = f.dict_of(StrictInt())
 
 
-class AnnotationStatusSchema(ModelSchema):
-    __model__ = AnnotationStatus
-
-    status_count = fields.Dict(
-        keys=fields.String(), values=StrictInt(), data_key="statusCount", required=True
-    )
-
-
-class AnnotationImportSessionStatus(Model):
+class AnnotationImportSessionStatus(Document):
     _repr_fields = ("conditions",)
 
-    conditions: List[AnnotationImportSessionCondition]
-    files: AnnotationFileStatus
-    annotations: AnnotationStatus
-    reason: Optional[str]
+    conditions: List[AnnotationImportSessionCondition] = f.nested_list(AnnotationImportSessionCondition)
+    files: AnnotationFileStatus = f.nested(AnnotationFileStatus)
+    annotations: AnnotationStatus = f.nested(AnnotationStatus)
+    reason: Optional[str] = f.string(optional=True)
 
 
-class AnnotationImportSessionStatusSchema(ModelSchema):
-    __model__ = AnnotationImportSessionStatus
-
-    conditions = nested_list(AnnotationImportSessionConditionSchema(), data_key="conditions", required=True)
-    files = nested(AnnotationFileStatusSchema(), data_key="files", required=True)
-    annotations = nested(AnnotationStatusSchema(), data_key="annotations", required=True)
-    reason = fields.String(data_key="reason", load_default=None, allow_none=True)
-
-
-class AnnotationImportSession(Model):
+class AnnotationImportSession(Document, kind="AnnotationImportSession"):
     _repr_fields = ("annotation_import_session_id", "dataset_id")
 
-    user: str
-    organization_id: str
-    dataset_id: str
-    annotation_import_session_id: str
-    self_link: str
-    etag: str
-    metadata: ResourceMetadata
-    spec: AnnotationImportSpec
-    status: AnnotationImportSessionStatus
+    user: str = f.string()
+    organization_id: str = f.identifier("workspaceId")
+    dataset_id: str = f.identifier()
+    annotation_import_session_id: str = f.identifier()
+    self_link: str = f.string()
+    etag: str = f.string()
+    metadata: ResourceMetadata = resource_metadata()
+    spec: AnnotationImportSpec = f.nested(AnnotationImportSpec)
+    status: AnnotationImportSessionStatus = f.nested(AnnotationImportSessionStatus)
 
     def _after_load(self) -> None:
         self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
 
 
-class AnnotationImportSessionSchema(TaggedModelSchema):
-    __model__ = AnnotationImportSession
-    __kind__ = "AnnotationImportSession"
-
-    user = fields.String(data_key="user", required=True)
-    organization_id = IdField("workspaceId")
-    dataset_id = IdField("datasetId")
-    annotation_import_session_id = IdField("annotationImportSessionId")
-    self_link = fields.String(data_key="selfLink", required=True)
-    etag = fields.String(data_key="etag", required=True)
-    metadata = resource_metadata(data_key="metadata", required=True)
-    spec = nested(AnnotationImportSpecSchema(), data_key="spec", required=True)
-    status = nested(AnnotationImportSessionStatusSchema(), data_key="status", required=True)
-
-
-class AnnotationImportFileUploadUrl(Model):
+class AnnotationImportFileUploadUrl(Document):
     """Where to send one annotation file; the repr leaves the signed URL out."""
 
     _repr_fields = ("method",)
 
-    method: str
-    url: str
-    headers: Dict[str, str]
+    method: str = f.string()
+    url: str = f.string()
+    headers: Dict[str, str] = f.str_dict()
 
 
-class AnnotationImportFileUploadUrlSchema(ModelSchema):
-    __model__ = AnnotationImportFileUploadUrl
-
-    method = fields.String(data_key="method", required=True)
-    url = fields.String(data_key="url", required=True)
-    headers = fields.Dict(keys=fields.String(), values=fields.String(), data_key="headers", required=True)
-
-
-class AnnotationImportFilesResponse(Model):
+class AnnotationImportFilesResponse(Document):
     """Upload URLs keyed by the basenames that were registered."""
 
     _repr_fields = ("files",)
 
-    files: Dict[str, AnnotationImportFileUploadUrl]
-
-
-class AnnotationImportFilesResponseSchema(ModelSchema):
-    __model__ = AnnotationImportFilesResponse
-
-    files = fields.Dict(
-        keys=fields.String(),
-        values=fields.Nested(AnnotationImportFileUploadUrlSchema()),
-        data_key="files",
-        required=True,
+    files: Dict[str, AnnotationImportFileUploadUrl] = f.dict_of(
+        fields.Nested(AnnotationImportFileUploadUrl.wire_schema())
     )
-
-
-_ASSET_INGESTION_SESSION = AssetIngestionSessionSchema()
-_MULTIPART_UPLOAD = MultipartUploadSchema()
-_PART_SIGNED_URL = PartSignedUrlSchema()
-_ANNOTATION_IMPORT_SESSION = AnnotationImportSessionSchema()
-_ANNOTATION_IMPORT_FILES = AnnotationImportFilesResponseSchema()

@@ -621,9 +621,9 @@ def test_runs_create_from_a_flow_id_fetches_and_decodes_the_flow_document():
 
 def test_runs_create_from_decoded_models_sends_the_spec_as_received():
     from vi.documents import decode
-    from vi.resources.flows import _FLOW
+    from vi.resources.flows import Flow
 
-    flow = decode(_FLOW, EX("flows-get"), "flow")
+    flow = decode(Flow, EX("flows-get"), "flow")
     fake = FakeRequester(EX("runs-get"), EX("runs-get"))
     Runs(fake).create(flow, run_id="run-1")
     Runs(fake).create(flow.spec, run_id="run-1")

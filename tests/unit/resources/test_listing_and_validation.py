@@ -33,11 +33,11 @@ from vi.resources import (
     Runs,
     TrainingProjects,
 )
-from vi.resources.datasets import _BULK_DELETION, _DATASET_EXPORT
-from vi.resources.flows import _ACCELERATORS, _FLOW
-from vi.resources.models import _MODEL
-from vi.resources.training_projects import _TRAINING_PROJECT
-from vi.resources.uploads import _ANNOTATION_IMPORT_SESSION, _ASSET_INGESTION_SESSION, _MULTIPART_UPLOAD
+from vi.resources.datasets import BulkAssetDeletionSession, DatasetExport
+from vi.resources.flows import Flow, FlowAcceleratorList
+from vi.resources.models import Model
+from vi.resources.training_projects import TrainingProject
+from vi.resources.uploads import AnnotationImportSession, AssetIngestionSession, MultipartUpload
 
 WS = "/workspaces/" + ORG
 DS = WS + "/datasets/" + ORG + "_dsx9k2m7"
@@ -389,38 +389,38 @@ def test_export_settings_objects():
 
 # -- decoding the new documents ---------------------------------------------------------------
 def test_dataset_export_decodes_and_keeps_unknown_formats():
-    export = decode(_DATASET_EXPORT, load_example("datasets-get-export"), "dataset export")
+    export = decode(DatasetExport, load_example("datasets-get-export"), "dataset export")
     assert export.dataset_id == "dsx9k2m7"
     assert export.spec.options.split_ratio == 0.8
     assert export.status.download_url.expires_at == 1733904050000
     assert "Signature" not in repr(export.status.download_url)
     body = load_example("datasets-create-export")
     body["spec"]["format"] = "YoloDarknet"
-    assert decode(_DATASET_EXPORT, body, "dataset export").spec.format == "YoloDarknet"
-    assert decode(_DATASET_EXPORT, body, "dataset export").status.download_url is None
+    assert decode(DatasetExport, body, "dataset export").spec.format == "YoloDarknet"
+    assert decode(DatasetExport, body, "dataset export").status.download_url is None
     body["kind"] = "Dataset"
     with pytest.raises(ViResponseError):
-        decode(_DATASET_EXPORT, body, "dataset export")
+        decode(DatasetExport, body, "dataset export")
 
 
 def test_bulk_deletion_session_decodes():
-    session = decode(_BULK_DELETION, load_example("datasets-bulk-delete-assets"), "bulk")
+    session = decode(BulkAssetDeletionSession, load_example("datasets-bulk-delete-assets"), "bulk")
     assert session.delete_many_assets_session_id == "dmas-3kP9"
     assert session.spec.filter is None and session.spec.strict_query is True
     body = load_example("datasets-bulk-delete-assets")
     body["spec"]["filter"] = {"a": 1}
-    assert decode(_BULK_DELETION, body, "bulk").spec.filter == {"a": 1}
+    assert decode(BulkAssetDeletionSession, body, "bulk").spec.filter == {"a": 1}
     del body["deleteManyAssetsSessionId"]
     with pytest.raises(ViResponseError):
-        decode(_BULK_DELETION, body, "bulk")
+        decode(BulkAssetDeletionSession, body, "bulk")
 
 
 def test_asset_ingestion_session_decodes_events_and_upload_descriptors():
-    created = decode(_ASSET_INGESTION_SESSION, load_example("assets-create-ingestion-session"), "s")
+    created = decode(AssetIngestionSession, load_example("assets-create-ingestion-session"), "s")
     assert created.ingestion_id == "ing-41e0a7" and created.dataset_id == "dsx9k2m7"
     assert created.status.assets[0].metadata.filename == "frame_0003.jpg"
     assert created.status.assets[0].upload.method == "PUT"
-    finished = decode(_ASSET_INGESTION_SESSION, load_example("assets-get-ingestion-session"), "s")
+    finished = decode(AssetIngestionSession, load_example("assets-get-ingestion-session"), "s")
     progress, error = finished.status.events
     assert progress.kind == "Progress" and progress.tasks["upload"]["done"] == 2
     assert error.kind == "Error" and error.files == {"flight.mp4": "ECORRUPT"}
@@ -434,42 +434,42 @@ def test_asset_ingestion_session_is_lenient_where_the_server_grows():
     body["status"]["events"].append({"kind": "Warning", "text": "new"})
     body["status"]["events"][1]["files"]["x.jpg"] = "ENEWCODE"
     body["newField"] = 1
-    session = decode(_ASSET_INGESTION_SESSION, body, "s")
+    session = decode(AssetIngestionSession, body, "s")
     assert session.spec.on_asset_overwritten == "KeepLinkedResources"
     assert session.status.events[2] == {"kind": "Warning", "text": "new"}
     assert session.raw["newField"] == 1
     body["status"]["events"].append({"files": {}})
     with pytest.raises(ViResponseError):
-        decode(_ASSET_INGESTION_SESSION, body, "s")
+        decode(AssetIngestionSession, body, "s")
 
 
 def test_multipart_and_import_documents_decode_and_pickle():
-    mpu = decode(_MULTIPART_UPLOAD, load_example("assets-create-multipart-upload"), "m")
+    mpu = decode(MultipartUpload, load_example("assets-create-multipart-upload"), "m")
     assert mpu.status.part_count == 24 and mpu.workspace_id == ORG
-    imp = decode(_ANNOTATION_IMPORT_SESSION, load_example("annotations-get-import-session"), "i")
+    imp = decode(AnnotationImportSession, load_example("annotations-get-import-session"), "i")
     assert [c.condition for c in imp.status.conditions] == ["FilesInserted", "FilesParsed", "Complete"]
     assert imp.spec.failure_policies.on_bad_file == "RejectSession"
     body = copy.deepcopy(load_example("annotations-get-import-session"))
     body["status"]["conditions"][0]["reason"] = "SomethingNew"
     body["status"]["conditions"][0]["lastTransitionTime"] = 1733900005000.5
-    assert decode(_ANNOTATION_IMPORT_SESSION, body, "i").status.conditions[0].reason == "SomethingNew"
+    assert decode(AnnotationImportSession, body, "i").status.conditions[0].reason == "SomethingNew"
     for obj in (mpu, imp):
         assert pickle.loads(pickle.dumps(obj)) == obj
 
 
 def test_flow_training_project_model_documents_decode():
-    flow = decode(_FLOW, load_example("flows-get"), "flow")
+    flow = decode(Flow, load_example("flows-get"), "flow")
     assert flow.flow_id == "flw-9s8d" and flow.spec.blocks[1].settings["epochs"] == 3
-    acc = decode(_ACCELERATORS, load_example("flows-get-accelerators"), "acc")
+    acc = decode(FlowAcceleratorList, load_example("flows-get-accelerators"), "acc")
     assert acc.items[0].accelerator.spec.resources == {"gpuMemoryGiB": 80.0}
     assert acc.items[0].configurations[1].reason == "Quota exceeded"
-    tp = decode(_TRAINING_PROJECT, load_example("training_projects-get"), "tp")
+    tp = decode(TrainingProject, load_example("training_projects-get"), "tp")
     assert tp.status.run_outputs == ["run-7f3a/ckpt-final"]
     minimal = load_example("training_projects-get")
     minimal["status"] = {}
     minimal["spec"] = {"name": "x"}
-    tp = decode(_TRAINING_PROJECT, minimal, "tp")
+    tp = decode(TrainingProject, minimal, "tp")
     assert tp.status.runs == [] and tp.spec.type == ""
-    model = decode(_MODEL, load_example("models-list")["items"][0], "model")
+    model = decode(Model, load_example("models-list")["items"][0], "model")
     assert model.model_id == "ckpt-final" and model.spec.epoch == 3
     assert "Signature" not in repr(model.status.contents)

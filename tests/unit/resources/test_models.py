@@ -23,14 +23,10 @@ from vi.resources import (
     Run,
     User,
 )
-from vi.resources.annotations import _ANNOTATION
-from vi.resources.assets import _ASSET
-from vi.resources.datasets import _DATASET, _DELETED_DATASET
-from vi.resources.runs import _RUN
 
 
 def _dataset(body=None):
-    return decode(_DATASET, body if body is not None else load_example("datasets-get"), "dataset")
+    return decode(Dataset, body if body is not None else load_example("datasets-get"), "dataset")
 
 
 def _error(schema, body, what):
@@ -186,7 +182,7 @@ def test_unknown_enum_value_is_kept():
 def test_missing_nested_required_field_names_its_path():
     body = load_example("datasets-get")
     del body["statistic"]["assetTotal"]
-    err = _error(_DATASET, body, "dataset")
+    err = _error(Dataset, body, "dataset")
     assert "statistic.assetTotal" in str(err)
     assert "statistic.assetTotal: Missing data for required field." in err.details["fields"]
 
@@ -210,21 +206,21 @@ def test_missing_nested_required_field_names_its_path():
 def test_wrong_types_are_refused_with_the_field_named(field, value):
     body = load_example("datasets-get")
     body[field] = value
-    err = _error(_DATASET, body, "dataset")
+    err = _error(Dataset, body, "dataset")
     assert field in str(err)
 
 
 def test_missing_required_id_is_refused():
     body = load_example("datasets-get")
     del body["workspaceId"]
-    err = _error(_DATASET, body, "dataset")
+    err = _error(Dataset, body, "dataset")
     assert "workspaceId: Missing data for required field." in str(err)
 
 
 def test_kind_must_match_when_present():
     body = load_example("datasets-get")
     body["kind"] = "Run"
-    err = _error(_DATASET, body, "dataset")
+    err = _error(Dataset, body, "dataset")
     assert "kind" in str(err) and "'Dataset'" in str(err)
 
 
@@ -232,16 +228,16 @@ def test_kind_mismatch_in_a_list_names_the_item():
     items = load_example("datasets-list")["items"]
     items.append(dict(items[0], kind="Asset"))
     with pytest.raises(ViResponseError) as info:
-        decode_many(_DATASET, items, "dataset")
+        decode_many(Dataset, items, "dataset")
     assert "items[1].kind: Must be 'Dataset', got 'Asset'." in str(info.value)
 
 
 def test_user_map_errors_name_the_user():
     body = load_example("datasets-get")
     body["users"]["u2"] = {"workspaceRole": 1, "datasets": {}}
-    assert "users.u2.value.workspaceRole" in str(_error(_DATASET, body, "dataset"))
+    assert "users.u2.value.workspaceRole" in str(_error(Dataset, body, "dataset"))
     body["users"]["u2"] = 5
-    assert "users.u2" in str(_error(_DATASET, body, "dataset"))
+    assert "users.u2" in str(_error(Dataset, body, "dataset"))
 
 
 def test_wrong_type_in_a_list_names_the_item():
@@ -250,13 +246,13 @@ def test_wrong_type_in_a_list_names_the_item():
     second["statistic"]["assetTotal"] = 2.0
     page["items"].append(second)
     with pytest.raises(ViResponseError) as info:
-        decode_many(_DATASET, page["items"], "dataset")
+        decode_many(Dataset, page["items"], "dataset")
     assert "items[1].statistic.assetTotal" in str(info.value)
 
 
 def test_not_an_object_is_refused():
     with pytest.raises(ViResponseError):
-        decode(_DATASET, ["not", "an", "object"], "dataset")
+        decode(Dataset, ["not", "an", "object"], "dataset")
 
 
 def test_equality_is_by_value_and_repr_is_short():
@@ -282,7 +278,7 @@ def test_to_dict_converts_nested_models():
 
 
 def test_deleted_dataset_example_decodes():
-    op = decode(_DELETED_DATASET, load_example("datasets-delete"), "deleted dataset")
+    op = decode(DeletedDataset, load_example("datasets-delete"), "deleted dataset")
     assert isinstance(op, DeletedDataset)
     assert op.kind == "DatasetDeleteOperation"  # a plain kind field: anything goes
     assert op.dataset_id == "dsx9k2m7"
@@ -307,7 +303,7 @@ def test_condition_names_are_open():
     body = load_example("datasets-delete")
     body["status"]["conditions"][0]["condition"] = "SomethingNew"
     body["status"]["conditions"][0]["reason"] = "why"
-    op = decode(_DELETED_DATASET, body, "deleted dataset")
+    op = decode(DeletedDataset, body, "deleted dataset")
     assert op.status.conditions[0].condition == "SomethingNew"
     assert op.status.conditions[0].reason == "why"
 
@@ -315,13 +311,13 @@ def test_condition_names_are_open():
 def test_condition_timestamp_must_be_an_integer():
     body = load_example("datasets-delete")
     body["status"]["conditions"][1]["lastTransitionTime"] = 1.0
-    err = _error(_DELETED_DATASET, body, "deleted dataset")
+    err = _error(DeletedDataset, body, "deleted dataset")
     assert "status.conditions.1.lastTransitionTime" in str(err)
 
 
 # -- assets -----------------------------------------------------------------------------------
 def test_asset_example_decodes():
-    asset = decode(_ASSET, load_example("assets-get"), "asset")
+    asset = decode(Asset, load_example("assets-get"), "asset")
     assert isinstance(asset, Asset)
     assert asset.asset_id == "ast-Lq93xY01"
     assert asset.dataset_id == "dsx9k2m7"
@@ -356,20 +352,20 @@ def test_asset_example_decodes():
 def test_asset_without_contents():
     body = load_example("assets-get")
     del body["contents"]
-    assert decode(_ASSET, body, "asset").contents is None
+    assert decode(Asset, body, "asset").contents is None
     body["contents"] = {"asset": None}
-    contents = decode(_ASSET, body, "asset").contents
+    contents = decode(Asset, body, "asset").contents
     assert contents.asset is None and contents.thumbnail is None
 
 
 def test_asset_kind_is_a_plain_field():
     body = load_example("assets-get")
     body["kind"] = "Whatever"
-    assert decode(_ASSET, body, "asset").kind == "Whatever"
+    assert decode(Asset, body, "asset").kind == "Whatever"
 
 
 def test_asset_list_example_decodes():
-    items = decode_many(_ASSET, load_example("assets-list")["items"], "asset")
+    items = decode_many(Asset, load_example("assets-list")["items"], "asset")
     assert [a.asset_id for a in items] == ["ast-Lq93xY01", "ast-Lq93xY02"]
     assert {a.dataset_id for a in items} == {"dsx9k2m7"}
 
@@ -377,13 +373,13 @@ def test_asset_list_example_decodes():
 def test_asset_nested_error_path():
     body = load_example("assets-get")
     body["metadata"]["dimensions"]["width"] = "1920"
-    err = _error(_ASSET, body, "asset")
+    err = _error(Asset, body, "asset")
     assert "metadata.dimensions.width" in str(err)
 
 
 # -- annotations ------------------------------------------------------------------------------
 def test_annotation_examples_decode():
-    caption, box = decode_many(_ANNOTATION, load_example("annotations-list")["items"], "annotation")
+    caption, box = decode_many(Annotation, load_example("annotations-list")["items"], "annotation")
     assert isinstance(caption, Annotation)
     assert caption.annotation_id == "ann-0000"
     assert caption.dataset_id == "dsx9k2m7"
@@ -398,7 +394,7 @@ def test_annotation_examples_decode():
     assert box.spec.contents.target == [2, 9]
     assert box.spec.contents.bound == [[0.1, 0.2], [0.45, 0.2], [0.45, 0.6], [0.1, 0.6]]
     assert box.spec.contents.kind == "PhraseGroundingBoundingBox"
-    single = decode(_ANNOTATION, load_example("annotations-get"), "annotation")
+    single = decode(Annotation, load_example("annotations-get"), "annotation")
     assert single == box
     assert repr(single) == "Annotation(annotation_id='ann-0001', asset_id='ast-Lq93xY01')"
 
@@ -406,14 +402,14 @@ def test_annotation_examples_decode():
 def test_annotation_unknown_contents_kind_is_kept_as_dict():
     body = load_example("annotations-get")
     body["spec"]["contents"] = {"kind": "Polygon", "points": [[0, 0], [1, 1]]}
-    ann = decode(_ANNOTATION, body, "annotation")
+    ann = decode(Annotation, body, "annotation")
     assert ann.spec.contents == {"kind": "Polygon", "points": [[0, 0], [1, 1]]}
 
 
 def test_caption_contents_defaults_to_empty():
     body = load_example("annotations-get")
     body["spec"]["contents"] = {"kind": "Caption"}
-    assert decode(_ANNOTATION, body, "annotation").spec.contents.contents == ""
+    assert decode(Annotation, body, "annotation").spec.contents.contents == ""
 
 
 @pytest.mark.parametrize(
@@ -437,19 +433,19 @@ def test_caption_contents_defaults_to_empty():
 def test_annotation_contents_errors_name_the_path(contents, path):
     body = load_example("annotations-get")
     body["spec"]["contents"] = contents
-    err = _error(_ANNOTATION, body, "annotation")
+    err = _error(Annotation, body, "annotation")
     assert path in str(err)
 
 
 def test_annotation_kind_mismatch():
     body = load_example("annotations-get")
     body["kind"] = "Asset"
-    assert "kind" in str(_error(_ANNOTATION, body, "annotation"))
+    assert "kind" in str(_error(Annotation, body, "annotation"))
 
 
 # -- runs -------------------------------------------------------------------------------------
 def test_run_example_decodes():
-    run = decode(_RUN, load_example("runs-get"), "run")
+    run = decode(Run, load_example("runs-get"), "run")
     assert isinstance(run, Run)
     assert run.run_id == "run-7f3a"
     assert run.organization_id == ORG
@@ -472,11 +468,11 @@ def test_run_example_decodes():
 
 
 def test_run_list_example_and_kind_check():
-    items = decode_many(_RUN, load_example("runs-list")["items"], "run")
+    items = decode_many(Run, load_example("runs-list")["items"], "run")
     assert [r.run_id for r in items] == ["run-7f3a"]
     body = load_example("runs-get")
     body["kind"] = "Dataset"
-    assert "kind" in str(_error(_RUN, body, "run"))
+    assert "kind" in str(_error(Run, body, "run"))
     body = load_example("runs-get")
     del body["runId"]
-    assert "runId" in str(_error(_RUN, body, "run"))
+    assert "runId" in str(_error(Run, body, "run"))
