@@ -1,4 +1,4 @@
-"""The resources of the Vi API (PROTOCOL §7, §8): resource classes and the models they return.
+"""The resources of the Vi API: resource classes and the models they return.
 
 The client builds one instance of each resource class around its requester; the models are
 plain values (no secret key, no network access) and can be pickled, compared and printed.
@@ -67,6 +67,29 @@ from .flows import (
     TrainingAccelerator,
     TrainingAcceleratorSpec,
 )
+from .ingestion import (
+    AnnotationFileStatus,
+    AnnotationImportFailurePolicy,
+    AnnotationImportFilesResponse,
+    AnnotationImportFileUploadUrl,
+    AnnotationImportSession,
+    AnnotationImportSessionCondition,
+    AnnotationImportSessionStatus,
+    AnnotationImportSpec,
+    AnnotationStatus,
+    AssetForUpload,
+    AssetIngestionEventError,
+    AssetIngestionEventProgress,
+    AssetIngestionProgressCount,
+    AssetIngestionSession,
+    AssetIngestionSessionSpec,
+    AssetIngestionSessionStatus,
+    MultipartUpload,
+    MultipartUploadSpec,
+    MultipartUploadStatus,
+    PartSignedUrl,
+    UploadedAssetMetadata,
+)
 from .models import Model, ModelContents, ModelDownloadUrl, Models, ModelSpec, ModelStatus, RunOutput
 from .organizations import (
     Organization,
@@ -98,29 +121,6 @@ from .training_projects import (
     TrainingProjects,
     TrainingProjectSpec,
     TrainingProjectStatus,
-)
-from .uploads import (
-    AnnotationFileStatus,
-    AnnotationImportFailurePolicy,
-    AnnotationImportFilesResponse,
-    AnnotationImportFileUploadUrl,
-    AnnotationImportSession,
-    AnnotationImportSessionCondition,
-    AnnotationImportSessionStatus,
-    AnnotationImportSpec,
-    AnnotationStatus,
-    AssetForUpload,
-    AssetIngestionEventError,
-    AssetIngestionEventProgress,
-    AssetIngestionProgressCount,
-    AssetIngestionSession,
-    AssetIngestionSessionSpec,
-    AssetIngestionSessionStatus,
-    MultipartUpload,
-    MultipartUploadSpec,
-    MultipartUploadStatus,
-    PartSignedUrl,
-    UploadedAssetMetadata,
 )
 
 __all__ = [

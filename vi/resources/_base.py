@@ -56,7 +56,7 @@ class _Verb(str):
 
 
 def verb(value: str, name: str) -> str:
-    """``value:name`` as one path segment: ``value`` is encoded, the colon is not (PROTOCOL §2.1)."""
+    """``value:name`` as one path segment: ``value`` is encoded, the colon is not."""
     return _Verb(value + ":" + name)
 
 
@@ -74,7 +74,7 @@ def segment(value: str) -> str:
 
 
 def query_bool(value: Optional[bool]) -> Optional[str]:
-    """The ``y``-or-omitted boolean encoding the typed list parameters use (PROTOCOL §2.5)."""
+    """The ``y``-or-omitted boolean encoding the typed list parameters use."""
     return "y" if value else None
 
 
@@ -86,7 +86,7 @@ def query_yn(value: Optional[bool]) -> Optional[str]:
 
 
 class DeletedResource(Document):
-    """What a delete returns when the service answers with no document (PROTOCOL §4): the id
+    """What a delete returns when the service answers with no document: the id
     that was deleted, and ``deleted=True``. Built client-side, never decoded."""
 
     _fields = ("id", "deleted")
@@ -162,7 +162,7 @@ class Resource:
         return self._ws("datasets", self._dataset_wire_id(dataset_id), *segments)
 
     def _src(self, dataset_id: Any, source: Any, *segments: str) -> str:
-        """``DS/assetSources/{class}/{provider}/{id}/seg…`` (``SRC`` in PROTOCOL §6)."""
+        """``/workspaces/{org}/datasets/{org}_{dsid}/assetSources/{class}/{provider}/{id}/seg…``."""
         ds = self._dataset_wire_id(dataset_id)
         return self._ws("datasets", ds, "assetSources", *_check_source(source), *segments)
 
@@ -298,7 +298,7 @@ class Resource:
         finished_condition: Optional[str] = None,
     ) -> T:
         """Poll until every condition is ``Reached`` or, with ``finished_condition``, until that
-        one is (PROTOCOL §11); a ``FailedReach`` condition raises ``ViOperationError``."""
+        one is; a ``FailedReach`` condition raises ``ViOperationError``."""
         if finished_condition is None:
 
             def done(result: T) -> bool:

@@ -1,4 +1,4 @@
-"""Annotations (PROTOCOL §7.4), addressed under their asset.
+"""Annotations, addressed under their asset.
 
 ``Annotation.spec.contents`` is a union tagged by ``kind``: a :class:`Caption` or a
 :class:`PhraseGroundingBoundingBox`. A kind this version does not know stays a plain ``dict``
@@ -32,7 +32,7 @@ from .embedded import ResourceMetadata, resource_metadata
 if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.uploads import AnnotationUploadResult
 from ._base import DeletedResource, Resource
-from .uploads import (
+from .ingestion import (
     AnnotationImportFilesResponse,
     AnnotationImportSession,
 )
@@ -53,7 +53,7 @@ __all__ = [
 
 #: ``failure_policies`` values of an annotation import session.
 FAILURE_POLICIES = ("Warn", "RejectFile", "RejectSession")
-#: Statuses a client may report for an import condition (PROTOCOL §9.3 step 5).
+#: Statuses a client may report for an import condition.
 IMPORT_CONDITION_STATUSES = ("Waiting", "Reached", "FailedReach")
 #: How long an import session accepts uploads, as the official uploader sets it (55 minutes).
 DEFAULT_UPLOAD_WINDOW_MS = 3300 * 1000
@@ -158,7 +158,7 @@ class Annotations(Resource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Annotation]:
-        """The first page of an asset's annotations (N1). ``asset_id`` may be passed by
+        """The first page of an asset's annotations. ``asset_id`` may be passed by
         position or keyword; both spellings appear in the resource-management guide."""
         path = self._ds(dataset_id, "assets", check_id("asset_id", asset_id), "annotations")
         paging = PaginationParams.coerce(pagination, page_size, page_token)
@@ -188,7 +188,7 @@ class Annotations(Resource):
         show_progress: bool = False,
         progress: Any = None,
     ) -> "AnnotationUploadResult":
-        """Import annotation files through one import session (§9.3): register, upload, mark
+        """Import annotation files through one import session: register, upload, mark
         ``FilesInserted``, then (``wait``) poll until every condition is reached, at most
         ``timeout`` seconds. Failed files are reported, never swallowed. See ``docs/transfers``."""
         return self._workflows().upload_annotations(
@@ -222,8 +222,7 @@ class Annotations(Resource):
         poll_interval: Optional[float] = None,
         progress: Any = None,
     ) -> "DatasetDownloadResult":
-        """Export and download the annotations of a dataset in an annotations-only format
-        (PROTOCOL §7.2.1's table, checked before any export is created)."""
+        """Export and download the annotations of a dataset in an annotations-only format."""
         from .datasets import Datasets  # the annotations of a dataset come as an export of it
 
         return self._workflows().download_annotations(
@@ -240,7 +239,7 @@ class Annotations(Resource):
         )
 
     def get(self, dataset_id: str, asset_id: str, annotation_id: str) -> Annotation:
-        """One annotation (N2); unlike the official client, ``asset_id`` is validated too."""
+        """One annotation; unlike the official client, ``asset_id`` is validated too."""
         path = self._ds(
             dataset_id,
             "assets",
@@ -253,7 +252,7 @@ class Annotations(Resource):
     def replace(
         self, dataset_id: str, asset_id: str, annotation_id: str, body: Mapping[str, Any]
     ) -> Annotation:
-        """Replace an annotation with ``body`` (N3 PUT), forwarded verbatim (a full document)."""
+        """Replace an annotation with ``body`` (a PUT), forwarded verbatim (a full document)."""
         path = self._annotation_path(dataset_id, asset_id, annotation_id)
         payload = check_body("body", body)
         return self._get_one(path, Annotation, "annotation", method="PUT", json=payload)
@@ -261,13 +260,13 @@ class Annotations(Resource):
     def update(
         self, dataset_id: str, asset_id: str, annotation_id: str, body: Mapping[str, Any]
     ) -> Annotation:
-        """Patch an annotation with ``body`` (N4), forwarded verbatim (a partial document)."""
+        """Patch an annotation with ``body``, forwarded verbatim (a partial document)."""
         path = self._annotation_path(dataset_id, asset_id, annotation_id)
         payload = check_body("body", body)
         return self._get_one(path, Annotation, "annotation", method="PATCH", json=payload)
 
     def delete(self, dataset_id: str, asset_id: str, annotation_id: str) -> DeletedResource:
-        """Delete an annotation (N5); ``DeletedResource(id=annotation_id)``. A non-empty success
+        """Delete an annotation; ``DeletedResource(id=annotation_id)``. A non-empty success
         body is accepted (the official client fails on one)."""
         return self._delete(self._annotation_path(dataset_id, asset_id, annotation_id), annotation_id)
 
@@ -280,7 +279,7 @@ class Annotations(Resource):
             check_id("annotation_id", annotation_id),
         )
 
-    # -- import sessions (N6-N9): the calls under annotations.upload ------------------------
+    # -- import sessions: the calls under annotations.upload ------------------------
     def create_import_session(
         self,
         dataset_id: str,
@@ -289,7 +288,7 @@ class Annotations(Resource):
         source: str = "UploadedIndividualFiles",
         metadata: Optional[Mapping[str, str]] = None,
     ) -> AnnotationImportSession:
-        """Open an annotation import session (N6). ``upload_before`` is epoch ms (default: now
+        """Open an annotation import session. ``upload_before`` is epoch ms (default: now
         + 55 minutes, as the official uploader); ``failure_policies`` may set any of
         ``on_bad_annotation``, ``on_bad_file``, ``on_overwritten`` (each ``Warn``,
         ``RejectFile`` or ``RejectSession``; default ``RejectSession``). A low-level call:
@@ -314,7 +313,7 @@ class Annotations(Resource):
     def add_import_files(
         self, dataset_id: str, annotation_import_session_id: str, files: Mapping[str, Mapping[str, Any]]
     ) -> AnnotationImportFilesResponse:
-        """Register files with an import session (N7) and get their upload URLs.
+        """Register files with an import session and get their upload URLs.
 
         ``files`` maps each basename to ``{"sizeBytes": n, "crc32c": "<base64>", "kind":
         "Unknown"}`` (snake_case ``size_bytes`` is accepted too); sent as ``{"files": …}``."""
@@ -333,7 +332,7 @@ class Annotations(Resource):
         reason: Optional[str] = None,
         last_transition_time: Optional[int] = None,
     ) -> AnnotationImportSession:
-        """Report the client's side of an import (N8): by default ``FilesInserted`` ``Reached``;
+        """Report the client's side of an import: by default ``FilesInserted`` ``Reached``;
         after a failed upload ``status="FailedReach", reason="UserUploadErrored"`` (or
         ``"CancelledByUser"``). ``last_transition_time`` defaults to now (epoch ms)."""
         path = self._import_path(dataset_id, annotation_import_session_id, "status")
@@ -359,7 +358,7 @@ class Annotations(Resource):
     def get_import_session(
         self, dataset_id: str, annotation_import_session_id: str
     ) -> AnnotationImportSession:
-        """One import session (N9), typed (``annotation_import_sessions.get`` gives the dict)."""
+        """One import session, typed (``annotation_import_sessions.get`` gives the dict)."""
         path = self._import_path(dataset_id, annotation_import_session_id)
         return self._get_one(path, AnnotationImportSession, "annotation import session")
 
@@ -370,7 +369,7 @@ class Annotations(Resource):
         timeout: Optional[float] = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
     ) -> AnnotationImportSession:
-        """Poll an import session (N9) until every condition is ``Reached`` (including the
+        """Poll an import session until every condition is ``Reached`` (including the
         client-written ``FilesInserted``); ``FailedReach`` raises ``ViOperationError``,
         ``timeout`` seconds raise ``ViTimeoutError``."""
         self._import_path(dataset_id, annotation_import_session_id)

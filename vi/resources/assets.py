@@ -1,12 +1,11 @@
-"""Assets (PROTOCOL §7.3): the files of a dataset and their metadata.
+"""Assets: the files of a dataset and their metadata.
 
-Listing keeps every filter on every page (the official client loses them after page 1,
-PROTOCOL §16.14), because the continuation re-sends the query built here, not the kwargs.
+Listing keeps every filter on every page (the official client loses them after page 1),
+because the continuation re-sends the query built here, not the kwargs.
 """
 
 from __future__ import annotations
 
-import base64
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 from marshmallow import fields
@@ -23,15 +22,8 @@ from .embedded import Contents
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.uploads import AssetUploadResult
-from ._base import DEFAULT_ASSET_SOURCE, AssetSourceArg, DeletedResource, Resource, query_bool, query_yn, verb
-from .uploads import (
-    FAILURE_MODES,
-    RETENTION_MODES,
-    AssetIngestionSession,
-    MultipartUpload,
-    PartSignedUrl,
-    UploadedAssetMetadata,
-)
+from ._base import DeletedResource, query_bool, query_yn, verb
+from .ingestion import AssetIngestionCalls
 
 __all__ = [
     "Asset",
@@ -50,7 +42,7 @@ __all__ = [
     "SORT_ORDERS",
 ]
 
-#: ``sortBy`` values the service knows (PROTOCOL §7.3.1).
+#: ``sortBy`` values the service knows.
 SORT_CRITERIA = ("default", "assetId", "filename", "lastModified.contents", "metadata.fileSize")
 #: ``o`` values for assets (folders use ``a``/``d``; assets do not).
 SORT_ORDERS = ("asc", "desc")
@@ -164,7 +156,7 @@ class AssetSortCriterion:
     @classmethod
     def coerce(cls, value: Union["AssetSortCriterion", Mapping[str, Any]]) -> "AssetSortCriterion":
         """Accept the object or ``{"criterion": …, "order": …}`` (the official client's dict
-        form always fails, PROTOCOL §16.16; here it works)."""
+        form always fails; here it works)."""
         if isinstance(value, AssetSortCriterion):
             return value
         if isinstance(value, Mapping):
@@ -192,7 +184,7 @@ class AssetSortCriterion:
         return "AssetSortCriterion(criterion=%r, order=%r)" % (self.criterion, self.order)
 
 
-class Assets(Resource):
+class Assets(AssetIngestionCalls):
     """``client.assets``: call it with a dataset id to walk every asset of that dataset."""
 
     def list(
@@ -210,10 +202,10 @@ class Assets(Resource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Asset]:
-        """The first page of a dataset's assets (A1); later pages re-send the same query.
+        """The first page of a dataset's assets; later pages re-send the same query.
 
         ``filter_criteria`` may be the service's filter string, or a dict, which is sent as
-        compact JSON text (see :func:`~vi.resources.common.filter_text` for why not Python ``repr``). ``contents``
+        compact JSON text (see :func:`~vi.resources.bodies.filter_text` for why not Python ``repr``). ``contents``
         asks for pre-signed URLs in ``Asset.contents``. Booleans follow the typed-list
         encoding: ``y`` when true, omitted otherwise."""
         path = self._ds(dataset_id, "assets")
@@ -259,7 +251,7 @@ class Assets(Resource):
         progress: Any = None,
         multipart_threshold: Optional[int] = None,
     ) -> "AssetUploadResult":
-        """Upload files, folders (``pattern``, ``recursive``) or ``(name, bytes)`` pairs (§9.1).
+        """Upload files, folders (``pattern``, ``recursive``) or ``(name, bytes)`` pairs.
 
         Unlike the official client, a file that fails is reported in ``result.failed`` with its
         reason (or raised as ``ViUploadError`` with ``raise_on_failure=True``), and ``resume=``
@@ -314,14 +306,14 @@ class Assets(Resource):
         )
 
     def get(self, dataset_id: str, asset_id: str, contents: Optional[bool] = None) -> Asset:
-        """One asset (A2); ``contents=True`` includes pre-signed URLs to fetch it."""
+        """One asset; ``contents=True`` includes pre-signed URLs to fetch it."""
         path = self._ds(dataset_id, "assets", check_id("asset_id", asset_id))
         flag = query_bool(check_optional_bool("contents", contents))
         params = {"contents": flag} if flag else None
         return self._get_one(path, Asset, "asset", params=params)
 
     def delete(self, dataset_id: str, asset_id: str) -> DeletedResource:
-        """Delete one asset (A3). Returns ``DeletedResource(id=asset_id)``; unlike the official
+        """Delete one asset. Returns ``DeletedResource(id=asset_id)``; unlike the official
         client, a non-empty success body is not an error."""
         path = self._ds(dataset_id, "assets", check_id("asset_id", asset_id))
         return self._delete(path, asset_id)
@@ -334,7 +326,7 @@ class Assets(Resource):
         rule_query: Optional[str] = None,
         strict_query: Optional[bool] = None,
     ) -> int:
-        """How many assets match (A4). Filters as in :meth:`list`, except that ``strict_query``
+        """How many assets match. Filters as in :meth:`list`, except that ``strict_query``
         is sent as ``y``/``n`` here, as the official client does. The answer may be
         ``{"count": n}`` or a bare integer."""
         path = self._ds(dataset_id, verb("assets", "count"))
@@ -357,7 +349,7 @@ class Assets(Resource):
         asset_id: Optional[str] = None,
         filename: Optional[str] = None,
     ) -> Dict[str, Any]:
-        """Rename an asset, found by id (A5) or by its current file name (A6); exactly one of
+        """Rename an asset, found by id or by its current file name; exactly one of
         the two. The body is ``{"filename": new_name}``. The file name is percent-encoded as one
         path segment (the official client inserts it raw, so ``?``, ``#`` or ``/`` break the
         URL). A non-object answer is wrapped as ``{"data": …}``."""
@@ -374,172 +366,6 @@ class Assets(Resource):
                 raise ViInvalidParameterError("filename", "filename must not be '.' or '..'")
             path = self._ds(dataset_id, "assetFiles", name, "name")
         return self._get_dict(path, "asset rename", method="POST", json={"filename": new_name}, wrap=True)
-
-    # -- ingestion sessions (A7-A9): the calls under assets.upload ------------------------
-    def create_ingestion_session(
-        self,
-        dataset_id: str,
-        assets: Sequence[Union[UploadedAssetMetadata, Mapping[str, Any]]],
-        failure_mode: str = "FailAfterOne",
-        on_asset_overwritten: str = "RemoveLinkedResource",
-        *,
-        source: AssetSourceArg = DEFAULT_ASSET_SOURCE,
-    ) -> AssetIngestionSession:
-        """Announce files to upload (A7); the answer's ``status.assets`` says where to PUT each.
-
-        ``assets`` are :class:`~vi.resources.UploadedAssetMetadata` or dicts with ``filename``,
-        ``mime``, ``size``, ``kind`` (``Image``/``Video``) and optionally ``crc32c`` (signed
-        32-bit) and ``custom_metadata``/``customMetadata``. Every key goes on the wire, unset
-        ones as ``null``. A low-level call: ``assets.upload`` (transfers) builds on it."""
-        check_choice("failure_mode", failure_mode, FAILURE_MODES)
-        check_choice("on_asset_overwritten", on_asset_overwritten, RETENTION_MODES)
-        specs = _asset_specs(assets)
-        path = self._src(dataset_id, source, "assetIngestionSessions")
-        body = {
-            "spec": {
-                "assets": specs,
-                "kind": "Upload",
-                "failureMode": getattr(failure_mode, "value", failure_mode),
-                "onAssetOverwritten": getattr(on_asset_overwritten, "value", on_asset_overwritten),
-            }
-        }
-        return self._get_one(path, AssetIngestionSession, "asset ingestion session", method="POST", json=body)
-
-    def get_ingestion_session(
-        self,
-        dataset_id: str,
-        asset_ingestion_session_id: str,
-        *,
-        source: AssetSourceArg = DEFAULT_ASSET_SOURCE,
-    ) -> AssetIngestionSession:
-        """One ingestion session (A8), typed (``asset_sources.get_ingestion_session`` gives the dict)."""
-        sid = check_id("asset_ingestion_session_id", asset_ingestion_session_id)
-        path = self._src(dataset_id, source, "assetIngestionSessions", sid)
-        return self._get_one(path, AssetIngestionSession, "asset ingestion session")
-
-    def cancel_ingestion_session(
-        self,
-        dataset_id: str,
-        asset_ingestion_session_id: str,
-        *,
-        source: AssetSourceArg = DEFAULT_ASSET_SOURCE,
-    ) -> Dict[str, Any]:
-        """Cancel an ingestion session (A9, body-less POST); the answer as a dict."""
-        sid = check_id("asset_ingestion_session_id", asset_ingestion_session_id)
-        path = self._src(dataset_id, source, "assetIngestionSessions", verb(sid, "cancel"))
-        return self._get_dict(path, "ingestion session cancellation", method="POST", wrap=True)
-
-    def wait_until_done(
-        self,
-        dataset_id: str,
-        asset_ingestion_session_id: str,
-        timeout: Optional[float] = None,
-        poll_interval: float = DEFAULT_POLL_INTERVAL,
-        *,
-        source: AssetSourceArg = DEFAULT_ASSET_SOURCE,
-    ) -> AssetIngestionSession:
-        """Poll an ingestion session (A8) until a ``Finished`` condition is ``Reached``.
-
-        A ``FailedReach`` condition raises ``ViOperationError``; ``timeout`` seconds without
-        finishing raise ``ViTimeoutError`` (the official waiter has no timeout)."""
-        sid = check_id("asset_ingestion_session_id", asset_ingestion_session_id)
-        self._src(dataset_id, source)  # validate before the first poll
-        return self._wait(
-            lambda: self.get_ingestion_session(dataset_id, sid, source=source),
-            lambda s: s.status.conditions,
-            "asset ingestion session %s" % sid,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            finished_condition="Finished",
-        )
-
-    # -- multipart uploads (A10-A14), for files of 1 GiB and more -------------------------
-    def create_multipart_upload(
-        self,
-        dataset_id: str,
-        ingestion_id: str,
-        filename: str,
-        size_bytes: int,
-        content_type: Optional[str] = None,
-        *,
-        source: AssetSourceArg = DEFAULT_ASSET_SOURCE,
-    ) -> MultipartUpload:
-        """Start a multipart upload for one file of an ingestion session (A10); the server
-        picks ``status.part_count``. ``ingestion_id`` is the session's ``ingestion_id``."""
-        check_id("ingestion_id", ingestion_id)
-        check_str("filename", filename, allow_empty=False)
-        _check_size("size_bytes", size_bytes)
-        check_optional_str("content_type", content_type)
-        path = self._src(dataset_id, source, "multipartUploads")
-        body = {
-            "spec": {
-                "ingestionId": ingestion_id,
-                "filename": filename,
-                "contentType": content_type,
-                "sizeBytes": size_bytes,
-            }
-        }
-        return self._get_one(path, MultipartUpload, "multipart upload", method="POST", json=body)
-
-    def get_multipart_part_url(
-        self,
-        dataset_id: str,
-        multipart_upload_id: str,
-        part_number: int,
-        *,
-        source: AssetSourceArg = DEFAULT_ASSET_SOURCE,
-    ) -> PartSignedUrl:
-        """Where to send part ``part_number`` (1-based) (A11, body ``{}``)."""
-        path = self._part_path(dataset_id, multipart_upload_id, part_number, source)
-        return self._get_one(path, PartSignedUrl, "part signed URL", method="POST", json={})
-
-    def complete_multipart_part(
-        self,
-        dataset_id: str,
-        multipart_upload_id: str,
-        part_number: int,
-        response_headers: Mapping[str, str],
-        response_body: Optional[bytes] = None,
-        *,
-        source: AssetSourceArg = DEFAULT_ASSET_SOURCE,
-    ) -> None:
-        """Report one uploaded part (A12): echo the storage response headers the part URL named
-        (``PartSignedUrl.response_headers``) and, when it asked for it, the response body, which
-        is sent base64-encoded (omitted when ``None`` or empty)."""
-        headers = _check_header_map("response_headers", response_headers)
-        if response_body is not None and not isinstance(response_body, (bytes, bytearray)):
-            raise ViInvalidParameterError(
-                "response_body", "response_body must be bytes or None, got %s" % type(response_body).__name__
-            )
-        path = self._part_path(dataset_id, multipart_upload_id, part_number, source, "completion")
-        body: Dict[str, Any] = {"responseHeaders": headers}
-        if response_body:
-            body["responseBody"] = base64.b64encode(bytes(response_body)).decode("ascii")
-        self._call_ignoring_body("POST", path, json=body)
-
-    def complete_multipart_upload(
-        self, dataset_id: str, multipart_upload_id: str, *, source: AssetSourceArg = DEFAULT_ASSET_SOURCE
-    ) -> None:
-        """Finish a multipart upload once every part is reported (A13, body-less POST)."""
-        mpu = check_id("multipart_upload_id", multipart_upload_id)
-        self._call_ignoring_body("POST", self._src(dataset_id, source, "multipartUploads", mpu, "completion"))
-
-    def abort_multipart_upload(
-        self, dataset_id: str, multipart_upload_id: str, *, source: AssetSourceArg = DEFAULT_ASSET_SOURCE
-    ) -> None:
-        """Abandon a multipart upload (A14)."""
-        mpu = check_id("multipart_upload_id", multipart_upload_id)
-        self._call_ignoring_body("DELETE", self._src(dataset_id, source, "multipartUploads", mpu))
-
-    def _part_path(
-        self, dataset_id: str, multipart_upload_id: str, part_number: int, source: AssetSourceArg, *rest: str
-    ) -> str:
-        mpu = check_id("multipart_upload_id", multipart_upload_id)
-        if isinstance(part_number, bool) or not isinstance(part_number, int) or part_number < 1:
-            raise ViInvalidParameterError(
-                "part_number", "part_number must be an integer >= 1, got %r" % (part_number,)
-            )
-        return self._src(dataset_id, source, "multipartUploads", mpu, "parts", str(part_number), *rest)
 
     def __call__(
         self,
@@ -575,85 +401,3 @@ class Assets(Resource):
 
     def __iter__(self) -> Iterator[Asset]:
         raise TypeError("client.assets needs a dataset id: iterate client.assets(dataset_id) instead")
-
-
-_ASSET_SPEC_KEYS = {
-    "filename": "filename",
-    "mime": "mime",
-    "size": "size",
-    "crc32c": "crc32c",
-    "custom_metadata": "customMetadata",
-    "customMetadata": "customMetadata",
-    "kind": "kind",
-}
-
-
-def _asset_specs(assets: Any) -> List[Dict[str, Any]]:
-    """Ingestion-session file specs in wire order, every key present (PROTOCOL §9.1)."""
-    if isinstance(assets, (str, bytes)) or not isinstance(assets, Sequence):
-        raise ViInvalidParameterError("assets", "assets must be a list, got %s" % type(assets).__name__)
-    out = []
-    for index, item in enumerate(assets):
-        name = "assets[%d]" % index
-        if isinstance(item, UploadedAssetMetadata):
-            values: Dict[str, Any] = {
-                "filename": item.filename,
-                "mime": item.mime,
-                "size": item.size,
-                "crc32c": item.crc32c,
-                "customMetadata": item.custom_metadata,
-                "kind": item.kind,
-            }
-        elif isinstance(item, Mapping):
-            unknown = sorted(str(k) for k in item if k not in _ASSET_SPEC_KEYS)
-            if unknown:
-                raise ViInvalidParameterError(name, "%s has unknown keys: %s" % (name, ", ".join(unknown)))
-            values = {_ASSET_SPEC_KEYS[k]: v for k, v in item.items()}
-        else:
-            raise ViInvalidParameterError(
-                name, "%s must be an UploadedAssetMetadata or a dict, got %s" % (name, type(item).__name__)
-            )
-        for key in ("filename", "mime", "kind"):
-            check_str("%s.%s" % (name, key), values.get(key), allow_empty=False)
-        _check_size("%s.size" % name, values.get("size"))
-        crc = values.get("crc32c")
-        if crc is not None and (
-            isinstance(crc, bool) or not isinstance(crc, int) or not -(2**31) <= crc < 2**31
-        ):
-            raise ViInvalidParameterError(
-                name + ".crc32c", "%s.crc32c must be a signed 32-bit integer or None, got %r" % (name, crc)
-            )
-        custom = values.get("customMetadata")
-        if custom is not None and not (
-            isinstance(custom, Mapping)
-            and all(isinstance(k, str) and isinstance(v, (str, int, float, bool)) for k, v in custom.items())
-        ):
-            raise ViInvalidParameterError(
-                name + ".custom_metadata",
-                "%s.custom_metadata must map strings to str/int/float/bool values" % name,
-            )
-        out.append(
-            {
-                "filename": values["filename"],
-                "mime": values["mime"],
-                "size": values["size"],
-                "crc32c": crc,
-                "customMetadata": None if custom is None else dict(custom),
-                "kind": values["kind"],
-            }
-        )
-    return out
-
-
-def _check_size(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ViInvalidParameterError(name, "%s must be a non-negative integer, got %r" % (name, value))
-    return value
-
-
-def _check_header_map(name: str, value: Any) -> Dict[str, str]:
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise ViInvalidParameterError(name, "%s must map header names to string values" % name)
-    return dict(value)

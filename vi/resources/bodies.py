@@ -17,7 +17,7 @@ __all__ = ["flat_update_body", "nested_update_body", "metadata_body", "dump_spec
 
 def flat_update_body(spec: Any, metadata: Any) -> Dict[str, Any]:
     """The organization/dataset PATCH body: ``spec`` keys at the top level, ``metadata`` as
-    ``{"metadata": {"attributes": …}}`` (PROTOCOL §7.1 O3, §7.2 D5)."""
+    ``{"metadata": {"attributes": …}}``."""
     if spec is None and metadata is None:
         raise ViValidationError(
             "Provide at least one of spec or metadata.",
@@ -54,7 +54,7 @@ def metadata_body(metadata: Any, *, allow_none_values: bool = False) -> Optional
 
 def nested_update_body(spec: Any, metadata: Any, *, allow_none_values: bool = False) -> Dict[str, Any]:
     """The runs/flows/training-projects PATCH body: ``{"spec"?: …, "metadata"?: …}`` — nested,
-    unlike the organization/dataset one (PROTOCOL §16.22). Both ``None`` is refused before any
+    unlike the organization/dataset one. Both ``None`` is refused before any
     request: an empty PATCH can only be a mistake."""
     if spec is None and metadata is None:
         raise ViValidationError(
@@ -107,7 +107,7 @@ def _flat_errors(messages: Any, prefix: str = "") -> Any:
 
 def filter_text(filter_criteria: Any, name: str = "filter_criteria") -> Optional[str]:
     """A filter for a query string. Strings go as they are; a dict is sent as compact JSON text,
-    not the Python ``repr`` the official client sends (PROTOCOL §2.5, §16.11): JSON is what a
+    not the Python ``repr`` the official client sends: JSON is what a
     gateway can parse (``true``/``null``, double quotes), and the bulk-delete body already
     carries dict filters as JSON. One rule for every filter parameter of every resource."""
     if filter_criteria is None:

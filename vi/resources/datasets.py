@@ -1,4 +1,4 @@
-"""Datasets (PROTOCOL §7.2): the dataset documents and their create/read/update/delete calls.
+"""Datasets: the dataset documents and their create/read/update/delete calls.
 
 Dataset ids travel composite (``{org}_{dsid}``) on the wire and short in Python: every method
 accepts either form, and every decoded id is the short one.
@@ -6,7 +6,6 @@ accepts either form, and every decoded id is the short one.
 
 from __future__ import annotations
 
-import enum
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
 
 from marshmallow import fields
@@ -15,7 +14,6 @@ from .. import fields as f
 from ..checks import (
     check_choice,
     check_id,
-    check_number,
     check_optional_bool,
     check_optional_str,
     check_page_args,
@@ -39,6 +37,16 @@ from .embedded import (
     condition_list,
     resource_metadata,
     strip_user_datasets,
+)
+from .exports import (
+    EXPORT_FORMATS,
+    DatasetExport,
+    DatasetExportDownloadUrl,
+    DatasetExportFormat,
+    DatasetExportOptions,
+    DatasetExportSettings,
+    DatasetExportSpec,
+    DatasetExportStatus,
 )
 
 __all__ = [
@@ -64,7 +72,7 @@ __all__ = [
     "BulkAssetDeletionStatus",
 ]
 
-#: The dataset types the service knows (``DatasetType``, PROTOCOL §3).
+#: The dataset types the service knows (``DatasetType``).
 DATASET_TYPES = ("phrase-grounding", "vqa", "freeform")
 DEFAULT_LOCALIZATION = "Datature/Multi"
 
@@ -166,160 +174,6 @@ class DeletedDataset(Document):
         self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
 
 
-# -- exports (D9-D11) --------------------------------------------------------------------------
-class DatasetExportFormat(str, enum.Enum):
-    """Export formats a new export may ask for (the request side of PROTOCOL §7.2.1)."""
-
-    VI_FULL = "ViFull"
-    VI_JSONL = "ViJsonl"
-    VI_TFRECORD = "ViTfrecord"
-    CSV_FOUR_CORNER = "CsvFourCorner"
-    CSV_WIDTH_HEIGHT = "CsvWidthHeight"
-    COCO = "Coco"
-    PASCAL_VOC = "PascalVoc"
-    YOLO_DARKNET = "YoloDarknet"
-    YOLO_KERAS_PYTORCH = "YoloKerasPytorch"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-EXPORT_FORMATS = tuple(f.value for f in DatasetExportFormat)
-
-
-class DatasetExportOptions(Document):
-    """``normalized`` coordinates, and the train fraction of a split export (``None``: no split)."""
-
-    _repr_fields = ("normalized", "split_ratio")
-
-    normalized: bool = f.boolean()
-    split_ratio: Optional[float] = f.number(optional=True)
-
-
-class DatasetExportSettings:
-    """What :meth:`Datasets.create_export` asks for: ``format`` plus ``options``.
-
-    ``DatasetExportSettings()`` is the official default (``ViFull``, normalized, no split).
-    Dicts are accepted wherever settings are: ``{"format": "ViJsonl", "options":
-    {"normalized": True, "split_ratio": 0.8}}`` (``splitRatio`` also works)."""
-
-    __slots__ = ("format", "options")
-
-    def __init__(
-        self,
-        format: Union[str, DatasetExportFormat] = DatasetExportFormat.VI_FULL,  # noqa: A002
-        options: Union[DatasetExportOptions, Mapping[str, Any], None] = None,
-    ) -> None:
-        self.format = check_choice("format", format, EXPORT_FORMATS)
-        self.options = _export_options(options)
-
-    @classmethod
-    def coerce(
-        cls, value: Union["DatasetExportSettings", Mapping[str, Any], None]
-    ) -> "DatasetExportSettings":
-        if value is None:
-            return cls()
-        if isinstance(value, DatasetExportSettings):
-            return value
-        if isinstance(value, Mapping):
-            unknown = sorted(str(k) for k in value if k not in ("format", "options"))
-            if unknown:
-                raise ViInvalidParameterError(
-                    "export_settings",
-                    "export_settings accepts only 'format' and 'options', got %s" % ", ".join(unknown),
-                )
-            return cls(value.get("format", DatasetExportFormat.VI_FULL), value.get("options"))
-        raise ViInvalidParameterError(
-            "export_settings",
-            "export_settings must be a DatasetExportSettings or a dict, got %s" % type(value).__name__,
-        )
-
-    def to_body(self) -> Dict[str, Any]:
-        """The D9 request body: every key present, ``splitRatio`` ``null`` when unset."""
-        return {
-            "spec": {
-                "format": self.format,
-                "options": {"normalized": self.options.normalized, "splitRatio": self.options.split_ratio},
-            }
-        }
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DatasetExportSettings):
-            return NotImplemented
-        return (self.format, self.options) == (other.format, other.options)
-
-    def __repr__(self) -> str:
-        return "DatasetExportSettings(format=%r, options=%r)" % (self.format, self.options)
-
-
-def _export_options(options: Any) -> DatasetExportOptions:
-    if options is None:
-        return DatasetExportOptions(normalized=True, split_ratio=None)
-    if isinstance(options, DatasetExportOptions):
-        values = {"normalized": options.normalized, "split_ratio": options.split_ratio}
-    elif isinstance(options, Mapping):
-        aliases = {"normalized": "normalized", "split_ratio": "split_ratio", "splitRatio": "split_ratio"}
-        unknown = sorted(str(k) for k in options if k not in aliases)
-        if unknown:
-            raise ViInvalidParameterError(
-                "options", "export options accept 'normalized' and 'split_ratio', got %s" % ", ".join(unknown)
-            )
-        values = {"normalized": True, "split_ratio": None}
-        values.update({aliases[k]: v for k, v in options.items()})
-    else:
-        raise ViInvalidParameterError(
-            "options", "options must be a DatasetExportOptions or a dict, got %s" % type(options).__name__
-        )
-    if not isinstance(values["normalized"], bool):
-        raise ViInvalidParameterError("options.normalized", "normalized must be True or False")
-    if values["split_ratio"] is not None:
-        check_number("options.split_ratio", values["split_ratio"], low=0.0, high=1.0)
-    return DatasetExportOptions(normalized=values["normalized"], split_ratio=values["split_ratio"])
-
-
-class DatasetExportSpec(Document):
-    """``format`` is kept as sent, even for formats beyond ViFull/ViJsonl/ViTfrecord (the
-    official client cannot read those back, PROTOCOL §16.18)."""
-
-    _repr_fields = ("format", "options")
-
-    format: str = f.string()
-    options: DatasetExportOptions = f.nested(DatasetExportOptions)
-
-
-class DatasetExportDownloadUrl(Document):
-    """The pre-signed archive URL; the repr shows only the expiry."""
-
-    _repr_fields = ("expires_at",)
-
-    url: str = f.string()
-    expires_at: int = f.integer()
-
-
-class DatasetExportStatus(Document):
-    _repr_fields = ("conditions",)
-
-    conditions: List[ResourceCondition] = condition_list()
-    download_url: Optional[DatasetExportDownloadUrl] = f.nested(DatasetExportDownloadUrl, optional=True)
-
-
-class DatasetExport(Document, kind="DatasetExport"):
-    _repr_fields = ("dataset_export_id", "dataset_id")
-
-    organization_id: str = f.identifier("workspaceId")
-    dataset_id: str = f.identifier()
-    dataset_export_id: str = f.identifier()
-    spec: DatasetExportSpec = f.nested(DatasetExportSpec)
-    status: DatasetExportStatus = f.nested(DatasetExportStatus)
-    metadata: ResourceMetadata = resource_metadata()
-    self_link: str = f.string()
-    etag: str = f.string()
-
-    def _after_load(self) -> None:
-        self.dataset_id = strip_org_prefix(self.organization_id, self.dataset_id)
-
-
-# -- bulk asset deletion (D14-D16) -------------------------------------------------------------
 class _StrOrDict(fields.Field):
     default_error_messages = {"invalid": "Not a string or an object."}
 
@@ -388,7 +242,7 @@ class Datasets(Resource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Dataset]:
-        """The first page of datasets (D1); the page fetches the rest lazily."""
+        """The first page of datasets; the page fetches the rest lazily."""
         paging = PaginationParams.coerce(pagination, page_size, page_token)
         return self._list(
             self._ws("datasets"),
@@ -405,7 +259,7 @@ class Datasets(Resource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Dict[str, Any]]:
-        """Lightweight listing (D2). Items stay dicts, exactly as sent: the protocol gives them
+        """Lightweight listing. Items stay dicts, exactly as sent: the protocol gives them
         no schema, so decoding them into models would invent one."""
         paging = PaginationParams.coerce(pagination, page_size, page_token)
         return self._list(
@@ -427,11 +281,11 @@ class Datasets(Resource):
         tags: Optional[Mapping[str, int]] = None,
         metadata: Optional[Mapping[str, str]] = None,
     ) -> Dataset:
-        """Create a dataset (D3).
+        """Create a dataset.
 
         Every argument is checked before the request so a typo costs no round trip; the body
         always carries every key the gateway expects, and ``metadata`` only when given (strict
-        gateways may refuse it, PROTOCOL §7.2)."""
+        gateways may refuse it)."""
         check_str("name", name, allow_empty=False)
         dataset_type = check_choice("dataset_type", dataset_type, DATASET_TYPES)
         check_str("content", content, allow_empty=False)
@@ -471,7 +325,7 @@ class Datasets(Resource):
     ) -> "DatasetDownloadResult":
         """Export (or reuse ``dataset_export_id``), wait at most ``timeout`` seconds, then
         download with ranged parallel requests (206 checked, checksum verified, resumable) and
-        extract safely into ``save_dir`` (PROTOCOL §10.1). Format/type compatibility is checked
+        extract safely into ``save_dir``. Format/type compatibility is checked
         before any export is created. See ``docs/transfers``."""
         return self._workflows().download_dataset(
             self,
@@ -488,7 +342,7 @@ class Datasets(Resource):
         )
 
     def get(self, dataset_id: str) -> Dataset:
-        """One dataset (D4), by short or composite id."""
+        """One dataset, by short or composite id."""
         return self._get_one(self._ds(dataset_id), Dataset, "dataset")
 
     def update(
@@ -497,7 +351,7 @@ class Datasets(Resource):
         spec: Optional[Mapping[str, Any]] = None,
         metadata: Optional[Mapping[str, str]] = None,
     ) -> Dataset:
-        """Patch a dataset (D5) with the flat body the gateway expects.
+        """Patch a dataset with the flat body the gateway expects.
 
         Unlike the official client, which sends ``{}`` when both are ``None``, this refuses
         before any request: an empty PATCH changes nothing and hides a caller's bug."""
@@ -506,12 +360,12 @@ class Datasets(Resource):
         return self._get_one(path, Dataset, "dataset", method="PATCH", json=body)
 
     def delete(self, dataset_id: str) -> DeletedDataset:
-        """Start deleting a dataset (D6); the server finishes asynchronously, so the returned
+        """Start deleting a dataset; the server finishes asynchronously, so the returned
         operation's conditions say how far it got (poll :meth:`get_deletion_operation`)."""
         return self._get_one(self._ds(dataset_id), DeletedDataset, "deleted dataset", method="DELETE")
 
     def get_deletion_operation(self, dataset_id: str) -> DeletedDataset:
-        """The deletion operation of a dataset (D7), the poll target after :meth:`delete`."""
+        """The deletion operation of a dataset, the poll target after :meth:`delete`."""
         return self._get_one(self._ds(dataset_id, "deleteOperation"), DeletedDataset, "deleted dataset")
 
     def list_collaborators(
@@ -522,7 +376,7 @@ class Datasets(Resource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Dict[str, Any]]:
-        """The dataset's collaborators (D8), dict items. Unlike the official client, which returns
+        """The dataset's collaborators, dict items. Unlike the official client, which returns
         a raw first page, the page walks to the end; ``s`` is sent only when a size is given."""
         path = self._ds(dataset_id, "collaborators")
         size, token = optional_paging(pagination, page_size, page_token)
@@ -534,7 +388,7 @@ class Datasets(Resource):
         dataset_id: str,
         export_settings: Union[DatasetExportSettings, Mapping[str, Any], None] = None,
     ) -> DatasetExport:
-        """Start an export (D9); wait for it with :meth:`wait_for_export`. ``None`` means the
+        """Start an export; wait for it with :meth:`wait_for_export`. ``None`` means the
         default settings (``ViFull``, normalized, no split). No spinner, nothing printed."""
         path = self._ds(dataset_id, "datasetExports")
         body = DatasetExportSettings.coerce(export_settings).to_body()
@@ -543,13 +397,13 @@ class Datasets(Resource):
     def list_exports(
         self, dataset_id: str, page_size: Optional[int] = None, page: Optional[str] = None
     ) -> Page[DatasetExport]:
-        """A dataset's exports (D10); ``s``/``p`` only when given, and the page walks to the end."""
+        """A dataset's exports; ``s``/``p`` only when given, and the page walks to the end."""
         path = self._ds(dataset_id, "datasetExports")
         page_size, page = check_page_args(page_size, page)
         return self._list(path, DatasetExport, "dataset export", page_size=page_size, page_token=page)
 
     def get_export(self, dataset_id: str, dataset_export_id: str) -> DatasetExport:
-        """One export (D11); ``status.download_url`` is set once it has finished."""
+        """One export; ``status.download_url`` is set once it has finished."""
         path = self._ds(dataset_id, "datasetExports", check_id("dataset_export_id", dataset_export_id))
         return self._get_one(path, DatasetExport, "dataset export")
 
@@ -611,11 +465,11 @@ class Datasets(Resource):
 
     # -- statistics ------------------------------------------------------------------------
     def get_aggregation_statistics(self, dataset_id: str) -> Dict[str, Any]:
-        """The dataset's aggregation statistics (D12), as the service sends them."""
+        """The dataset's aggregation statistics, as the service sends them."""
         return self._get_dict(self._ds(dataset_id, "aggregationStatistics"), "aggregation statistics")
 
     def generate_aggregation_statistics(self, dataset_id: str) -> None:
-        """Ask the service to recompute them (D13, body-less, fire-and-forget)."""
+        """Ask the service to recompute them (body-less, fire-and-forget)."""
         self._call_ignoring_body("POST", self._ds(dataset_id, verb("aggregationStatistics", "generate")))
 
     # -- bulk asset deletion ---------------------------------------------------------------
@@ -631,8 +485,8 @@ class Datasets(Resource):
         timeout: Optional[float] = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
     ) -> BulkAssetDeletionSession:
-        """Delete every asset matching the filters (D14). Like the official client this blocks
-        until every condition is ``Reached`` (D16 polled) — with a ``timeout`` here; ``wait=False``
+        """Delete every asset matching the filters. Like the official client this blocks
+        until every condition is ``Reached`` (the session is polled) — with a ``timeout`` here; ``wait=False``
         returns the session as created. The body always carries all four keys; a dict filter
         goes as a JSON object, since it is a body field."""
         path = self._ds(dataset_id, "deleteManyAssetsSessions")
@@ -664,7 +518,7 @@ class Datasets(Resource):
     def list_bulk_asset_deletion_sessions(
         self, dataset_id: str, page_size: Optional[int] = None, page: Optional[str] = None
     ) -> Page[Dict[str, Any]]:
-        """Bulk-deletion sessions (D15), dict items; walks to the end (the official client
+        """Bulk-deletion sessions, dict items; walks to the end (the official client
         returns a raw first page)."""
         path = self._ds(dataset_id, "deleteManyAssetsSessions")
         page_size, page = check_page_args(page_size, page)
@@ -673,7 +527,7 @@ class Datasets(Resource):
     def get_bulk_asset_deletion_session(
         self, dataset_id: str, delete_many_assets_session_id: str
     ) -> BulkAssetDeletionSession:
-        """One bulk-deletion session (D16)."""
+        """One bulk-deletion session."""
         sid = check_id("delete_many_assets_session_id", delete_many_assets_session_id)
         path = self._ds(dataset_id, "deleteManyAssetsSessions", sid)
         return self._get_one(path, BulkAssetDeletionSession, "bulk asset deletion session")

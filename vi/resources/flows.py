@@ -1,4 +1,4 @@
-"""Flows (PROTOCOL §8.9): the training pipelines runs execute, and the accelerators they may use.
+"""Flows: the training pipelines runs execute, and the accelerators they may use.
 
 ``FlowSpec`` is modelled down to its blocks; block ``settings``/``style`` and the flow
 ``settings``/``tolerations`` stay dicts, because their shape belongs to the training system.
@@ -148,11 +148,11 @@ class Flows(DocumentResource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Flow]:
-        """The first page of flows (FL1); the page fetches the rest lazily."""
+        """The first page of flows; the page fetches the rest lazily."""
         return self._list_docs(pagination, page_size, page_token)
 
     def get(self, flow_id: str) -> Flow:
-        """One flow (FL2)."""
+        """One flow."""
         return self._get_doc(flow_id)
 
     def create(
@@ -162,7 +162,7 @@ class Flows(DocumentResource):
         *,
         flow_id: Optional[str] = None,
     ) -> Flow:
-        """Create a flow (FL3, a PUT to a new UUID4 id). ``spec`` is a :class:`FlowSpec` or a dict
+        """Create a flow (a PUT to a new UUID4 id). ``spec`` is a :class:`FlowSpec` or a dict
         (checked against the schema before any request). Pass ``flow_id`` to choose the id —
         repeating a create with the same id is then idempotent (not in the official client)."""
         path = self._doc_path(new_id("flow_id", flow_id))
@@ -170,7 +170,7 @@ class Flows(DocumentResource):
         return self._put_doc(path, body, metadata)
 
     def replace(self, flow_id: str, spec: FlowSpecArg, metadata: Optional[Mapping[str, str]] = None) -> Flow:
-        """Replace a flow's spec (FL3 PUT)."""
+        """Replace a flow's spec (a PUT)."""
         path = self._doc_path(flow_id)
         return self._put_doc(path, dump_spec("spec", spec, FlowSpec), metadata)
 
@@ -180,11 +180,11 @@ class Flows(DocumentResource):
         spec: Optional[Mapping[str, Any]] = None,
         metadata: Optional[Mapping[str, str]] = None,
     ) -> Flow:
-        """Patch a flow (FL4) with ``{"spec"?, "metadata"?}``; both ``None`` is refused."""
+        """Patch a flow with ``{"spec"?, "metadata"?}``; both ``None`` is refused."""
         return self._patch_doc(flow_id, spec, metadata)
 
     def delete(self, flow_id: str) -> DeletedResource:
-        """Delete a flow (FL5); a non-empty success body is accepted."""
+        """Delete a flow; a non-empty success body is accepted."""
         return self._delete_doc(flow_id)
 
     def list_simple(
@@ -194,25 +194,25 @@ class Flows(DocumentResource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Dict[str, Any]]:
-        """Lightweight flow listing (FL6), dict items."""
+        """Lightweight flow listing, dict items."""
         return self._list_simple_docs(pagination, page_size, page_token)
 
     def get_aggregation_statistics(self, flow_id: str) -> Dict[str, Any]:
-        """The flow's aggregation statistics (FL7), as sent."""
+        """The flow's aggregation statistics, as sent."""
         return self._get_dict(self._doc_path(flow_id, "aggregationStatistics"), "aggregation statistics")
 
     def generate_aggregation_statistics(self, flow_id: str) -> None:
-        """Ask for them to be recomputed (FL8, body-less)."""
+        """Ask for them to be recomputed (body-less)."""
         self._call_ignoring_body("POST", self._doc_path(flow_id, verb("aggregationStatistics", "generate")))
 
     def get_accelerators(self, flow_id: str) -> FlowAcceleratorList:
-        """Accelerators the flow may run on (FL9)."""
+        """Accelerators the flow may run on."""
         return self._get_one(
             self._doc_path(flow_id, "accelerators"), FlowAcceleratorList, "flow accelerator list"
         )
 
     def update_accelerators(self, flow_id: str, body: Mapping[str, Any]) -> FlowAcceleratorList:
-        """Change them (FL10, a POST of ``body`` verbatim)."""
+        """Change them (a POST of ``body`` verbatim)."""
         path = self._doc_path(flow_id, "accelerators")
         return self._get_one(
             path, FlowAcceleratorList, "flow accelerator list", method="POST", json=check_body("body", body)

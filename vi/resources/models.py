@@ -1,7 +1,7 @@
-"""Models (PROTOCOL §7.6): the outputs (checkpoints) of a training run.
+"""Models: the outputs (checkpoints) of a training run.
 
 The resource model is called ``Model``, as in the official client; it is not
-:class:`vi.models.Model`, the base class every decoded resource shares (``RunOutput`` is an alias
+:class:`vi.documents.Document`, the base class every decoded resource shares (``RunOutput`` is an alias
 that avoids the clash).
 """
 
@@ -86,7 +86,7 @@ class Models(Resource):
     """``client.models``: the checkpoints of a run, under ``/runs/{run_id}/outputs``.
 
     ``run_id_or_link`` keeps the official parameter name but takes a run id: the official
-    "full link" form never worked (PROTOCOL §16.8)."""
+    "full link" form never worked."""
 
     def list(
         self,
@@ -96,8 +96,8 @@ class Models(Resource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Model]:
-        """The first page of a run's models (M1): ``?intent=sdkLocalDeploy&s=10[&p=…]`` — built
-        with ``&``; the official client appends a second ``?`` (PROTOCOL §16.9)."""
+        """The first page of a run's models: ``?intent=sdkLocalDeploy&s=10[&p=…]`` — built
+        with ``&``; the official client appends a second ``?``."""
         path = self._ws("runs", check_id("run_id_or_link", run_id_or_link), "outputs")
         paging = PaginationParams.coerce(pagination, page_size, page_token)
         return self._list(
@@ -121,7 +121,7 @@ class Models(Resource):
         progress: Any = None,
     ) -> "ModelDownloadResult":
         """Download a trained model (a checkpoint, or the run's latest) with ranged, verified,
-        resumable requests into ``save_dir/<run_id>/`` (PROTOCOL §10.2)."""
+        resumable requests into ``save_dir/<run_id>/``."""
         return self._workflows().download_model(
             self,
             run_id,
@@ -133,7 +133,7 @@ class Models(Resource):
         )
 
     def get(self, run_id_or_link: str, ckpt: Optional[str] = None, contents: bool = False) -> Model:
-        """One model of a run (M2): the checkpoint ``ckpt``, or the run's latest.
+        """One model of a run: the checkpoint ``ckpt``, or the run's latest.
 
         The service answers with a list envelope even for one checkpoint; the item whose id is
         ``ckpt`` is returned (else the last one, as the official client does). A bare model

@@ -81,7 +81,7 @@ class Organizations(Resource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Organization]:
-        """Organizations visible to the secret key (O1); the only call not under ``/workspaces/{org}``."""
+        """Organizations visible to the secret key; the only call not under ``/workspaces/{org}``."""
         paging = PaginationParams.coerce(pagination, page_size, page_token)
         return self._list(
             "/workspaces",
@@ -92,7 +92,7 @@ class Organizations(Resource):
         )
 
     def get(self) -> Organization:
-        """The client's own organization (O2): the id comes from the configuration, not an argument."""
+        """The client's own organization: the id comes from the configuration, not an argument."""
         return self._get_one(self._ws(), Organization, "organization")
 
     def update(
@@ -100,7 +100,7 @@ class Organizations(Resource):
         spec: Optional[Mapping[str, Any]] = None,
         metadata: Optional[Mapping[str, str]] = None,
     ) -> Organization:
-        """Patch the organization (O3).
+        """Patch the organization.
 
         The body is flat, as the gateway expects: ``spec`` keys go at the top level and
         ``metadata`` becomes ``{"metadata": {"attributes": …}}``. Both ``None`` is refused before
@@ -115,18 +115,18 @@ class Organizations(Resource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Dict[str, Any]]:
-        """The organization's collaborators (O4), dict items. Unlike the official client, which
+        """The organization's collaborators, dict items. Unlike the official client, which
         returns a raw first page, the page walks to the end; ``s`` is sent only when given."""
         size, token = optional_paging(pagination, page_size, page_token)
         return self._list(self._ws("collaborators"), None, "collaborator", page_size=size, page_token=token)
 
     def remove_collaborator(self, user_id: str) -> bool:
-        """Remove a member (O5); ``True`` once the service accepted it (its body is ignored)."""
+        """Remove a member; ``True`` once the service accepted it (its body is ignored)."""
         self._call_ignoring_body("DELETE", self._ws("collaborators", check_id("user_id", user_id)))
         return True
 
     def get_quota(self) -> Dict[str, Any]:
-        """The organization's quota (O6), as the service sends it."""
+        """The organization's quota, as the service sends it."""
         return self._get_dict(self._ws("quota"), "quota")
 
     def __iter__(self) -> Iterator[Organization]:

@@ -1,4 +1,4 @@
-"""Peripheral resources (PROTOCOL §8.1-8.7, §8.10): plain-dict APIs.
+"""Peripheral resources: plain-dict APIs.
 
 The protocol types these answers as ``dict``, so they stay dicts: decoding them into models
 would invent a schema. What they share is written once: :class:`_WorkspaceCollection` is the
@@ -60,12 +60,12 @@ class Plans(Resource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Dict_]:
-        """Every plan (P1), dict items; walks past page 1 (the official client cannot)."""
+        """Every plan, dict items; walks past page 1 (the official client cannot)."""
         size, token = optional_paging(pagination, page_size, page_token)
         return self._list("/plans", None, "plan", page_size=size, page_token=token)
 
     def get(self, plan_id: str) -> Dict_:
-        """One plan (P2)."""
+        """One plan."""
         return self._get_dict("/plans/" + segment(check_id("plan_id", plan_id)), "plan")
 
 
@@ -90,7 +90,7 @@ class Folders(Resource):
         page_size: Optional[int] = None,
         page: Optional[str] = None,
     ) -> Page[Dict_]:
-        """A dataset's folders (F1). ``sort_order`` is ``a``/``d`` on the wire; ``asc``,
+        """A dataset's folders. ``sort_order`` is ``a``/``d`` on the wire; ``asc``,
         ``desc``, ``ascending`` and ``descending`` are accepted too (anything else is refused,
         where the official client sends ``a``). A dict filter goes as JSON text."""
         path = self._ds(dataset_id, "folders")
@@ -113,7 +113,7 @@ class Folders(Resource):
         )
 
     def get(self, dataset_id: str, folder_name: str) -> Dict_:
-        """One folder (F2)."""
+        """One folder."""
         return self._get_dict(self._ds(dataset_id, "folders", _folder(folder_name)), "folder")
 
     def children(
@@ -125,7 +125,7 @@ class Folders(Resource):
         page_size: Optional[int] = None,
         page: Optional[str] = None,
     ) -> Page[Dict_]:
-        """What a folder holds (F3); ``childType`` always sent, ``contents`` as ``y``/``n``."""
+        """What a folder holds; ``childType`` always sent, ``contents`` as ``y``/``n``."""
         path = self._ds(dataset_id, "folders", _folder(folder_name), "children")
         params = {
             "childType": check_str("child_type", child_type, allow_empty=False),
@@ -137,17 +137,17 @@ class Folders(Resource):
         )
 
     def put(self, dataset_id: str, folder_name: str, owner: Optional[str] = None) -> Dict_:
-        """Create a folder (F4) owned by ``owner`` (default: the organization)."""
+        """Create a folder owned by ``owner`` (default: the organization)."""
         path = self._ds(dataset_id, "folders", _folder(folder_name))
         body = {"owner": self._org if owner is None else check_str("owner", owner, allow_empty=False)}
         return self._get_dict(path, "folder", method="PUT", json=body)
 
     def delete(self, dataset_id: str, folder_name: str) -> DeletedResource:
-        """Delete a folder (F5); the answer's body is ignored."""
+        """Delete a folder; the answer's body is ignored."""
         return self._delete(self._ds(dataset_id, "folders", _folder(folder_name)), folder_name)
 
     def delete_all(self, dataset_id: str) -> bool:
-        """Delete every folder of a dataset (F6); ``True`` once accepted."""
+        """Delete every folder of a dataset; ``True`` once accepted."""
         self._call_ignoring_body("DELETE", self._ds(dataset_id, "folders"))
         return True
 
@@ -162,7 +162,7 @@ class Ontologies(Resource):
         page_size: Optional[int] = None,
         page: Optional[str] = None,
     ) -> Page[Dict_]:
-        """A dataset's ontologies (L1)."""
+        """A dataset's ontologies."""
         path = self._ds(dataset_id, "ontologies")
         page_size, page = check_page_args(page_size, page)
         params = {"filter": filter_text(filter_criteria)}
@@ -171,21 +171,21 @@ class Ontologies(Resource):
         )
 
     def get(self, dataset_id: str, ontology_id: str) -> Dict_:
-        """One ontology (L2)."""
+        """One ontology."""
         return self._get_dict(self._path(dataset_id, ontology_id), "ontology")
 
     def replace(self, dataset_id: str, ontology_id: str, body: Mapping[str, Any]) -> Dict_:
-        """Replace an ontology (L3 PUT, ``body`` verbatim)."""
+        """Replace an ontology (a PUT, ``body`` verbatim)."""
         path = self._path(dataset_id, ontology_id)
         return self._get_dict(path, "ontology", method="PUT", json=check_body("body", body))
 
     def update(self, dataset_id: str, ontology_id: str, body: Mapping[str, Any]) -> Dict_:
-        """Patch an ontology (L4, ``body`` verbatim)."""
+        """Patch an ontology (``body`` verbatim)."""
         path = self._path(dataset_id, ontology_id)
         return self._get_dict(path, "ontology", method="PATCH", json=check_body("body", body))
 
     def create_version(self, dataset_id: str, ontology_id: str, body: Mapping[str, Any]) -> Dict_:
-        """Add a version to an ontology (L5 POST ``…/versions``)."""
+        """Add a version to an ontology (a POST ``…/versions``)."""
         path = self._path(dataset_id, ontology_id, "versions")
         return self._get_dict(path, "ontology version", method="POST", json=check_body("body", body))
 
@@ -198,7 +198,7 @@ class IntelliScribe(Resource):
     (the official ``list`` always raises)."""
 
     def generate(self, dataset_id: str, body: Mapping[str, Any]) -> List[Any]:
-        """Generate (I1 POST, non-empty ``body`` verbatim); the answer is a JSON array."""
+        """Generate (a POST, non-empty ``body`` verbatim); the answer is a JSON array."""
         path = self._ds(dataset_id, "intelliscribe", "generations")
         answer = self._call("POST", path, json=check_body("body", body))
         if not isinstance(answer, list):
@@ -220,7 +220,7 @@ class AssetSources(Resource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Dict_]:
-        """A dataset's asset sources (AS1); walks past page 1 (the official client cannot)."""
+        """A dataset's asset sources; walks past page 1 (the official client cannot)."""
         path = self._ds(dataset_id, "assetSources")
         size, token = optional_paging(pagination, page_size, page_token)
         return self._list(path, None, "asset source", page_size=size, page_token=token)
@@ -228,21 +228,21 @@ class AssetSources(Resource):
     def get(
         self, dataset_id: str, asset_source_class: str, asset_source_provider: str, asset_source_id: str
     ) -> Dict_:
-        """One asset source (AS2)."""
+        """One asset source."""
         src = (asset_source_class, asset_source_provider, asset_source_id)
         return self._get_dict(self._src(dataset_id, src), "asset source")
 
     def sample(
         self, dataset_id: str, asset_source_class: str, asset_source_provider: str, asset_source_id: str
     ) -> Dict_:
-        """A sample of an asset source (AS3)."""
+        """A sample of an asset source."""
         src = (asset_source_class, asset_source_provider, asset_source_id)
         return self._get_dict(self._src(dataset_id, src, "sample"), "asset source sample")
 
     def delete(
         self, dataset_id: str, asset_source_class: str, asset_source_provider: str, asset_source_id: str
     ) -> DeletedResource:
-        """Delete an asset source (AS4); the answer's body is ignored."""
+        """Delete an asset source; the answer's body is ignored."""
         src = (asset_source_class, asset_source_provider, asset_source_id)
         return self._delete(self._src(dataset_id, src), asset_source_id)
 
@@ -257,7 +257,7 @@ class AssetSources(Resource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Dict_]:
-        """A source's ingestion sessions (AS5), dict items; walks past page 1."""
+        """A source's ingestion sessions, dict items; walks past page 1."""
         src = (asset_source_class, asset_source_provider, asset_source_id)
         path = self._src(dataset_id, src, "assetIngestionSessions")
         size, token = optional_paging(pagination, page_size, page_token)
@@ -271,7 +271,7 @@ class AssetSources(Resource):
         asset_source_id: str,
         asset_ingestion_session_id: str,
     ) -> Dict_:
-        """One ingestion session as a dict (A8; ``assets.get_ingestion_session`` is typed)."""
+        """One ingestion session as a dict (``assets.get_ingestion_session`` is typed)."""
         src = (asset_source_class, asset_source_provider, asset_source_id)
         sid = check_id("asset_ingestion_session_id", asset_ingestion_session_id)
         return self._get_dict(self._src(dataset_id, src, "assetIngestionSessions", sid), "ingestion session")
@@ -284,7 +284,7 @@ class AssetSources(Resource):
         asset_source_id: str,
         asset_ingestion_session_id: str,
     ) -> Dict_:
-        """Cancel an ingestion session (A9); non-object answers are wrapped as ``{"data": …}``."""
+        """Cancel an ingestion session; non-object answers are wrapped as ``{"data": …}``."""
         src = (asset_source_class, asset_source_provider, asset_source_id)
         sid = check_id("asset_ingestion_session_id", asset_ingestion_session_id)
         path = self._src(dataset_id, src, "assetIngestionSessions", verb(sid, "cancel"))
@@ -307,7 +307,7 @@ class AssetsWithObjects(Resource):
         page_size: Optional[int] = None,
         page: Optional[str] = None,
     ) -> Page[Dict_]:
-        """Assets with objects (W1). ``contents``/``strict_query`` go as ``y``/``n``; ``view``
+        """Assets with objects. ``contents``/``strict_query`` go as ``y``/``n``; ``view``
         is ``default`` or ``recent``; a dict filter goes as JSON text."""
         path = self._ds(dataset_id, "assetsWithObjects")
         if view is not None:
@@ -333,7 +333,7 @@ class AssetsWithObjects(Resource):
         )
 
     def get(self, dataset_id: str, asset_id: str, contents: Optional[bool] = None) -> Dict_:
-        """One asset with its objects (W2)."""
+        """One asset with its objects."""
         path = self._ds(dataset_id, "assetsWithObjects", check_id("asset_id", asset_id))
         flag = query_yn(check_optional_bool("contents", contents))
         return self._get_dict(path, "asset with objects", params={"contents": flag} if flag else None)
@@ -346,24 +346,24 @@ class AnnotationImportSessions(Resource):
     def list(
         self, dataset_id: str, page_size: Optional[int] = None, page: Optional[str] = None
     ) -> Page[Dict_]:
-        """A dataset's import sessions (X1)."""
+        """A dataset's import sessions."""
         path = self._ds(dataset_id, "annotationImportSessions")
         page_size, page = check_page_args(page_size, page)
         return self._list(path, None, "annotation import session", page_size=page_size, page_token=page)
 
     def get(self, dataset_id: str, annotation_import_session_id: str) -> Dict_:
-        """One import session (N9)."""
+        """One import session."""
         return self._get_dict(
             self._path(dataset_id, annotation_import_session_id), "annotation import session"
         )
 
     def get_files_sample(self, dataset_id: str, annotation_import_session_id: str) -> Dict_:
-        """A sample of the session's files (X2)."""
+        """A sample of the session's files."""
         path = self._path(dataset_id, annotation_import_session_id, "filesSample")
         return self._get_dict(path, "annotation import files sample")
 
     def get_logs(self, dataset_id: str, annotation_import_session_id: str) -> Dict_:
-        """The session's logs (X3)."""
+        """The session's logs."""
         return self._get_dict(
             self._path(dataset_id, annotation_import_session_id, "logs"), "annotation import logs"
         )
@@ -371,14 +371,14 @@ class AnnotationImportSessions(Resource):
     def update_status(
         self, dataset_id: str, annotation_import_session_id: str, body: Mapping[str, Any]
     ) -> Dict_:
-        """Patch the session status (N8, non-empty ``body`` verbatim)."""
+        """Patch the session status (non-empty ``body`` verbatim)."""
         path = self._path(dataset_id, annotation_import_session_id, "status")
         return self._get_dict(
             path, "annotation import session", method="PATCH", json=check_body("body", body)
         )
 
     def add_files(self, dataset_id: str, annotation_import_session_id: str, body: Mapping[str, Any]) -> Dict_:
-        """Register files (N7, non-empty ``body`` verbatim)."""
+        """Register files (non-empty ``body`` verbatim)."""
         path = self._path(dataset_id, annotation_import_session_id, "files")
         return self._get_dict(path, "annotation import files", method="POST", json=check_body("body", body))
 
@@ -431,18 +431,18 @@ class _WorkspaceCollection(Resource):
 
 
 class Deployments(_WorkspaceCollection):
-    """``client.deployments`` (DP1-DP7)."""
+    """``client.deployments``."""
 
     _collection = "deployments"
     _id_name = "deployment_id"
     _what = "deployment"
 
     def get_statistics(self, deployment_id: str) -> Dict_:
-        """A deployment's statistics (DP6)."""
+        """A deployment's statistics."""
         return self._get_dict(self._item(deployment_id, "statistics"), "deployment statistics")
 
     def batch_get_statistics(self, deployment_ids: Sequence[str]) -> Dict_:
-        """Statistics of 1-20 deployments at once (DP7, ``deploymentIds=a,b,…``)."""
+        """Statistics of 1-20 deployments at once (``deploymentIds=a,b,…``)."""
         if isinstance(deployment_ids, str) or not isinstance(deployment_ids, Sequence):
             raise ViInvalidParameterError("deployment_ids", "deployment_ids must be a list of ids")
         if not 1 <= len(deployment_ids) <= MAX_BATCH_DEPLOYMENTS:
@@ -457,19 +457,19 @@ class Deployments(_WorkspaceCollection):
 
 
 class DeploymentProjects(_WorkspaceCollection):
-    """``client.deployment_projects`` (DJ1-DJ6)."""
+    """``client.deployment_projects``."""
 
     _collection = "deploymentProjects"
     _id_name = "deployment_project_id"
     _what = "deployment project"
 
     def get_knowledge_base(self, deployment_project_id: str) -> Dict_:
-        """A deployment project's knowledge base (DJ6)."""
+        """A deployment project's knowledge base."""
         return self._get_dict(self._item(deployment_project_id, "knowledgeBase"), "knowledge base")
 
 
 class DeploymentEndpoints(_WorkspaceCollection):
-    """``client.deployment_endpoints`` (DE1-DE5)."""
+    """``client.deployment_endpoints``."""
 
     _collection = "deploymentEndpoints"
     _id_name = "deployment_endpoint_id"

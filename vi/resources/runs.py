@@ -1,4 +1,4 @@
-"""Training runs (PROTOCOL §7.5).
+"""Training runs.
 
 The flow a run executes is modelled down to its blocks; the block ``settings``/``style`` and the
 flow ``settings``/``tolerations`` stay dicts, because the protocol types them as free-form and
@@ -75,11 +75,11 @@ class Runs(DocumentResource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Run]:
-        """The first page of runs (R1); the page fetches the rest lazily."""
+        """The first page of runs; the page fetches the rest lazily."""
         return self._list_docs(pagination, page_size, page_token)
 
     def get(self, run_id: str) -> Run:
-        """One run (R2); progress is in ``status.conditions`` (there is no run waiter)."""
+        """One run; progress is in ``status.conditions`` (there is no run waiter)."""
         return self._get_doc(run_id)
 
     def create(
@@ -93,8 +93,8 @@ class Runs(DocumentResource):
 
         ``flow`` is a :class:`FlowSpec`, a :class:`Flow` (its spec is used), a spec dict
         (checked against the schema before any request) or a flow id, which is fetched first
-        (FL2) and decoded as the ``Flow`` document it is — the official client decodes it as a
-        bare spec and fails (PROTOCOL §16.21). Pass ``run_id`` to choose the id: repeating the
+        and decoded as the ``Flow`` document it is — the official client decodes it as a
+        bare spec and fails. Pass ``run_id`` to choose the id: repeating the
         create with the same id is idempotent, so a caller can safely retry after a timeout."""
         check_optional_id("training_project", training_project)
         meta = metadata_body(metadata)
@@ -124,7 +124,7 @@ class Runs(DocumentResource):
     def replace(
         self, run_id: str, spec: Mapping[str, Any], metadata: Optional[Mapping[str, str]] = None
     ) -> Run:
-        """Replace a run's spec (R3 PUT ``{"spec": spec, "metadata"?}``), ``spec`` verbatim."""
+        """Replace a run's spec (a PUT ``{"spec": spec, "metadata"?}``), ``spec`` verbatim."""
         path = self._doc_path(run_id)
         return self._put_doc(path, check_body("spec", spec), metadata)
 
@@ -134,18 +134,18 @@ class Runs(DocumentResource):
         spec: Optional[Mapping[str, Any]] = None,
         metadata: Optional[Mapping[str, str]] = None,
     ) -> Run:
-        """Patch a run (R4) with ``{"spec"?, "metadata"?}`` — nested, unlike datasets. Both
+        """Patch a run with ``{"spec"?, "metadata"?}`` — nested, unlike datasets. Both
         ``None`` is refused before any request."""
         return self._patch_doc(run_id, spec, metadata)
 
     def kill(self, run_id: str) -> Run:
-        """Stop a run (R4 ``{"spec": {"killedAt": <now, epoch ms>}}``)."""
+        """Stop a run: a PATCH of ``{"spec": {"killedAt": <now, epoch ms>}}``."""
         path = self._doc_path(run_id)
         body = {"spec": {"killedAt": _now_ms()}}
         return self._get_one(path, Run, "run", method="PATCH", json=body)
 
     def delete(self, run_id: str) -> DeletedResource:
-        """Delete a run (R5); a non-empty success body is accepted."""
+        """Delete a run; a non-empty success body is accepted."""
         return self._delete_doc(run_id)
 
     def list_simple(
@@ -155,7 +155,7 @@ class Runs(DocumentResource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[Dict[str, Any]]:
-        """Lightweight run listing (R6), dict items; ``s`` always sent."""
+        """Lightweight run listing, dict items; ``s`` always sent."""
         return self._list_simple_docs(pagination, page_size, page_token)
 
     def get_logs(
@@ -166,7 +166,7 @@ class Runs(DocumentResource):
         until: Optional[str] = None,
         limit: Optional[int] = None,
     ) -> Dict[str, Any]:
-        """A run's logs (R7), optionally sliced by ``block``, ``since``/``until`` and ``limit``."""
+        """A run's logs, optionally sliced by ``block``, ``since``/``until`` and ``limit``."""
         path = self._doc_path(run_id, "logs")
         query = {
             "block": check_optional_str("block", block),

@@ -1,4 +1,4 @@
-"""Training projects (PROTOCOL §8.8): groups of flows, runs and their outputs."""
+"""Training projects: groups of flows, runs and their outputs."""
 
 from __future__ import annotations
 
@@ -105,11 +105,11 @@ class TrainingProjects(DocumentResource):
         page_size: Optional[int] = None,
         page_token: Optional[str] = None,
     ) -> Page[TrainingProject]:
-        """The first page of training projects (T1); the page fetches the rest lazily."""
+        """The first page of training projects; the page fetches the rest lazily."""
         return self._list_docs(pagination, page_size, page_token)
 
     def get(self, training_project_id: str) -> TrainingProject:
-        """One training project (T2)."""
+        """One training project."""
         return self._get_doc(training_project_id)
 
     def create(
@@ -118,7 +118,7 @@ class TrainingProjects(DocumentResource):
         training_project_id: Optional[str] = None,
         metadata: Optional[Mapping[str, str]] = None,
     ) -> TrainingProject:
-        """Create a training project (T3, a PUT to ``training_project_id`` or a new UUID4).
+        """Create a training project (a PUT to ``training_project_id`` or a new UUID4).
         ``spec`` is a :class:`TrainingProjectSpec` or a dict such as ``{"name": …,
         "description": …, "type": …}``, checked before any request."""
         path = self._doc_path(new_id("training_project_id", training_project_id))
@@ -131,27 +131,27 @@ class TrainingProjects(DocumentResource):
         spec: Optional[Mapping[str, Any]] = None,
         metadata: Optional[Mapping[str, Optional[str]]] = None,
     ) -> TrainingProject:
-        """Patch a training project (T4) with ``{"spec"?, "metadata"?}``. Metadata values may be
+        """Patch a training project with ``{"spec"?, "metadata"?}``. Metadata values may be
         ``None`` here (as in the official signature); both arguments ``None`` is refused."""
         return self._patch_doc(training_project_id, spec, metadata, allow_none_values=True)
 
     def delete(self, training_project_id: str) -> DeletedResource:
-        """Delete a training project (T5); a non-empty success body is accepted."""
+        """Delete a training project; a non-empty success body is accepted."""
         return self._delete_doc(training_project_id)
 
     def get_aggregation_insights(self, training_project_id: str) -> AggregationInsightsResult:
-        """Aggregated insights (T6); ``pending_operation`` is set while they are computed."""
+        """Aggregated insights; ``pending_operation`` is set while they are computed."""
         path = self._doc_path(training_project_id, "aggregationInsights")
         return self._get_one(path, AggregationInsightsResult, "aggregation insights")
 
     def generate_aggregation_insights(self, training_project_id: str) -> None:
-        """Ask for them to be recomputed (T7, body-less)."""
+        """Ask for them to be recomputed (body-less)."""
         self._call_ignoring_body(
             "POST", self._doc_path(training_project_id, verb("aggregationInsights", "generate"))
         )
 
     def dry_run_create(self, training_project_id: str, name: str) -> DryRunResponse:
-        """Check whether a create would succeed (T8, ``POST /dryRuns/workspaces/{org}/trainingProjects``).
+        """Check whether a create would succeed (``POST /dryRuns/workspaces/{org}/trainingProjects``).
         Unlike the official client, the id is validated."""
         check_id("training_project_id", training_project_id)
         check_str("name", name, allow_empty=False)

@@ -91,7 +91,7 @@ class IngestionOptions:
     poll_interval: float = DEFAULT_POLL_INTERVAL
 
     def __post_init__(self) -> None:
-        from ..resources.uploads import FAILURE_MODES, RETENTION_MODES
+        from ..resources.ingestion import FAILURE_MODES, RETENTION_MODES
 
         if self.failure_mode not in FAILURE_MODES:
             raise ViInvalidParameterError(

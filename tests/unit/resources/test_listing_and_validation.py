@@ -35,9 +35,9 @@ from vi.resources import (
 )
 from vi.resources.datasets import BulkAssetDeletionSession, DatasetExport
 from vi.resources.flows import Flow, FlowAcceleratorList
+from vi.resources.ingestion import AnnotationImportSession, AssetIngestionSession, MultipartUpload
 from vi.resources.models import Model
 from vi.resources.training_projects import TrainingProject
-from vi.resources.uploads import AnnotationImportSession, AssetIngestionSession, MultipartUpload
 
 WS = "/workspaces/" + ORG
 DS = WS + "/datasets/" + ORG + "_dsx9k2m7"
