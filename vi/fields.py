@@ -129,10 +129,12 @@ class TaggedUnion(fields.Field):
 
 
 # -- declaration helpers ---------------------------------------------------------------------
-def _options(
-    data_key: Optional[str], optional: bool, default: Any, nullable: bool, extra: Dict[str, Any]
-) -> Dict[str, Any]:
-    options = dict(extra)
+# Every helper takes ``data_key`` and the options of the module docstring (``optional``,
+# ``default``, ``nullable``); any other keyword goes to the marshmallow field as it is.
+def _declare(cls: Any, data_key: Optional[str], options: Dict[str, Any], *args: Any) -> Any:
+    optional = options.pop("optional", False)
+    default = options.pop("default", _MISSING)
+    nullable = options.pop("nullable", False)
     if data_key is not None:
         options["data_key"] = data_key
     if optional:
@@ -144,67 +146,27 @@ def _options(
         options["required"] = True
     if nullable:
         options["allow_none"] = True
-    return options
+    return cls(*args, **options)
 
 
-def _declare(
-    cls: Any,
-    data_key: Optional[str],
-    optional: bool,
-    default: Any,
-    nullable: bool,
-    extra: Dict[str, Any],
-    *args: Any,
-) -> Any:
-    return cls(*args, **_options(data_key, optional, default, nullable, extra))
-
-
-def string(
-    data_key: Optional[str] = None,
-    *,
-    optional: bool = False,
-    default: Any = _MISSING,
-    nullable: bool = False,
-    **extra: Any,
-) -> Any:
+def string(data_key: Optional[str] = None, **options: Any) -> Any:
     """A JSON string."""
-    return _declare(fields.String, data_key, optional, default, nullable, extra)
+    return _declare(fields.String, data_key, options)
 
 
-def integer(
-    data_key: Optional[str] = None,
-    *,
-    optional: bool = False,
-    default: Any = _MISSING,
-    nullable: bool = False,
-    **extra: Any,
-) -> Any:
+def integer(data_key: Optional[str] = None, **options: Any) -> Any:
     """A JSON integer (:class:`StrictInt`)."""
-    return _declare(StrictInt, data_key, optional, default, nullable, extra)
+    return _declare(StrictInt, data_key, options)
 
 
-def boolean(
-    data_key: Optional[str] = None,
-    *,
-    optional: bool = False,
-    default: Any = _MISSING,
-    nullable: bool = False,
-    **extra: Any,
-) -> Any:
+def boolean(data_key: Optional[str] = None, **options: Any) -> Any:
     """A JSON boolean (:class:`StrictBool`)."""
-    return _declare(StrictBool, data_key, optional, default, nullable, extra)
+    return _declare(StrictBool, data_key, options)
 
 
-def number(
-    data_key: Optional[str] = None,
-    *,
-    optional: bool = False,
-    default: Any = _MISSING,
-    nullable: bool = False,
-    **extra: Any,
-) -> Any:
+def number(data_key: Optional[str] = None, **options: Any) -> Any:
     """A JSON number, int or float as sent (:class:`StrictNumber`)."""
-    return _declare(StrictNumber, data_key, optional, default, nullable, extra)
+    return _declare(StrictNumber, data_key, options)
 
 
 def identifier(data_key: Optional[str] = None, **extra: Any) -> Any:
@@ -212,102 +174,50 @@ def identifier(data_key: Optional[str] = None, **extra: Any) -> Any:
     return IdField(data_key, **extra)
 
 
-def raw(
-    data_key: Optional[str] = None,
-    *,
-    optional: bool = False,
-    default: Any = _MISSING,
-    nullable: bool = False,
-    **extra: Any,
-) -> Any:
+def raw(data_key: Optional[str] = None, **options: Any) -> Any:
     """Any JSON value, kept as sent."""
-    return _declare(fields.Raw, data_key, optional, default, nullable, extra)
+    return _declare(fields.Raw, data_key, options)
 
 
-def _schema(document: Union["Type[Document]", Schema]) -> Schema:
+DocumentOrSchema = Union["Type[Document]", Schema]
+
+
+def _schema(document: DocumentOrSchema) -> Schema:
     return document if isinstance(document, Schema) else document.wire_schema()
 
 
-def nested(
-    document: Union["Type[Document]", Schema],
-    data_key: Optional[str] = None,
-    *,
-    optional: bool = False,
-    default: Any = _MISSING,
-    nullable: bool = False,
-    **extra: Any,
-) -> Any:
+def nested(document: DocumentOrSchema, data_key: Optional[str] = None, **options: Any) -> Any:
     """Another document (a :class:`~vi.documents.Document` class)."""
-    return _declare(fields.Nested, data_key, optional, default, nullable, extra, _schema(document))
+    return _declare(fields.Nested, data_key, options, _schema(document))
 
 
-def nested_list(
-    document: Union["Type[Document]", Schema],
-    data_key: Optional[str] = None,
-    *,
-    optional: bool = False,
-    default: Any = _MISSING,
-    nullable: bool = False,
-    **extra: Any,
-) -> Any:
+def nested_list(document: DocumentOrSchema, data_key: Optional[str] = None, **options: Any) -> Any:
     """A list of documents."""
-    inner = fields.Nested(_schema(document))
-    return _declare(fields.List, data_key, optional, default, nullable, extra, inner)
+    return _declare(fields.List, data_key, options, fields.Nested(_schema(document)))
 
 
-def list_of(
-    inner: Any,
-    data_key: Optional[str] = None,
-    *,
-    optional: bool = False,
-    default: Any = _MISSING,
-    nullable: bool = False,
-    **extra: Any,
-) -> Any:
+def list_of(inner: Any, data_key: Optional[str] = None, **options: Any) -> Any:
     """A list whose items are ``inner`` (a marshmallow field such as ``fields.String()``)."""
-    return _declare(fields.List, data_key, optional, default, nullable, extra, _item(inner))
+    return _declare(fields.List, data_key, options, _item(inner))
 
 
-def dict_of(
-    values: Any = None,
-    data_key: Optional[str] = None,
-    *,
-    optional: bool = False,
-    default: Any = _MISSING,
-    nullable: bool = False,
-    **extra: Any,
-) -> Any:
+def dict_of(values: Any = None, data_key: Optional[str] = None, **options: Any) -> Any:
     """An object with string keys; its values are ``values`` (a field) or anything."""
-    extra["keys"] = fields.String()
+    options["keys"] = fields.String()
     if values is not None:
-        extra["values"] = _item(values)
-    return _declare(fields.Dict, data_key, optional, default, nullable, extra)
+        options["values"] = _item(values)
+    return _declare(fields.Dict, data_key, options)
 
 
-def str_dict(
-    data_key: Optional[str] = None,
-    *,
-    optional: bool = False,
-    default: Any = _MISSING,
-    nullable: bool = False,
-    **extra: Any,
-) -> Any:
+def str_dict(data_key: Optional[str] = None, **options: Any) -> Any:
     """An object mapping strings to strings."""
-    return dict_of(fields.String(), data_key, optional=optional, default=default, nullable=nullable, **extra)
+    return dict_of(fields.String(), data_key, **options)
 
 
-def union(
-    choices: Mapping[str, Union["Type[Document]", Schema]],
-    data_key: Optional[str] = None,
-    *,
-    optional: bool = False,
-    default: Any = _MISSING,
-    nullable: bool = False,
-    **extra: Any,
-) -> Any:
+def union(choices: Mapping[str, DocumentOrSchema], data_key: Optional[str] = None, **options: Any) -> Any:
     """A :class:`TaggedUnion` of documents by their ``kind``."""
     schemas = {kind: _schema(document) for kind, document in choices.items()}
-    return _declare(TaggedUnion, data_key, optional, default, nullable, extra, schemas)
+    return _declare(TaggedUnion, data_key, options, schemas)
 
 
 def custom(field: fields.Field) -> Any:
