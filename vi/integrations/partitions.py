@@ -21,8 +21,8 @@ import hashlib
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from .. import tables
+from ..checks import MAX_PAGE_SIZE, check_page_size
 from ..errors import ViInvalidParameterError
-from ..pagination import MAX_PAGE_SIZE, check_page_size
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
