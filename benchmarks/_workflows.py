@@ -33,10 +33,14 @@ MAX_PAGE = 1000  # the protocol's largest page size
 
 def make_files(folder: Path, count: int, low: int, high: int, seed: int = 15) -> int:
     """``count`` JPEG-shaped files of ``low``-``high`` bytes (random body: incompressible, like
-    real images; a JPEG header so the official client's content sniffing accepts them)."""
+    real images; a JPEG header, with a frame header saying 64 x 48, so the official client's
+    content sniffing accepts them and the server can read their dimensions)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    head = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    head = (
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+        + b"\xff\xc0\x00\x11\x08\x00\x30\x00\x40\x03\x01\x11\x00\x02\x11\x00\x03\x11\x00"
+    )
     total = 0
     for index in range(count):
         size = rng.randint(low, high)

@@ -9,7 +9,8 @@ RSS (``ru_maxrss``) after importing, connecting and one API call, uploads the fi
 ``vi.transfers.uploads.upload_assets`` (waiting for the server to confirm it), and records the
 peak again: the difference is the growth caused by the upload. The same is measured for a
 1 MiB file in the same run; the report gives both, their ratio, and the server's own peak RSS
-(it hashes and discards bytes of large uploads instead of keeping them).
+for each upload (each file goes to a fresh server process): the server keeps every upload,
+spooling large ones to its temporary folder, so its peak should not grow with the file either.
 """
 
 from __future__ import annotations
@@ -97,12 +98,38 @@ def measure(info_path: str, file_path: str) -> dict:
 
 
 def make_file(folder: str, name: str, size: int) -> str:
-    """A sparse file of ``size`` bytes (reads as zeros, costs no disk), a PNG by its name."""
+    """A sparse file of ``size`` bytes (zeros after a real PNG header, which the server reads for
+    the dimensions; costs no disk)."""
+    sys.path.insert(0, str(REPO))
+    from vi.testing.pictures import png_bytes
+
     path = os.path.join(folder, name)
     with open(path, "wb") as handle:
-        handle.write(b"\x89PNG\r\n\x1a\n")
+        handle.write(png_bytes(64, 48, (0, 0, 0))[:33])  # signature + IHDR
         handle.truncate(size)
     return path
+
+
+def serve_and_measure(folder: str, tag: str, file_path: str) -> tuple:
+    """Upload one file to a fresh server process; (worker figures, server peak RSS in MiB)."""
+    info = os.path.join(folder, tag + "-server.json")
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--server", info],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 30
+        while not os.path.exists(info):
+            if time.time() > deadline or server.poll() is not None:
+                raise SystemExit("the local server did not start")
+            time.sleep(0.05)
+        figures = measure(info, file_path)
+    finally:
+        out, _ = server.communicate("", timeout=120)
+    peak = json.loads(out.strip().splitlines()[-1])["server_peak_mib"] if out.strip() else float("nan")
+    return figures, peak
 
 
 def main() -> int:
@@ -122,26 +149,10 @@ def main() -> int:
         return 0
     size, baseline_size = parse_size(args.size), parse_size(args.baseline)
     with tempfile.TemporaryDirectory(prefix="vi-upload-bench-") as folder:
-        info = os.path.join(folder, "server.json")
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--server", info],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+        small, small_server = serve_and_measure(
+            folder, "baseline", make_file(folder, "baseline.png", baseline_size)
         )
-        try:
-            deadline = time.time() + 30
-            while not os.path.exists(info):
-                if time.time() > deadline or server.poll() is not None:
-                    raise SystemExit("the local server did not start")
-                time.sleep(0.05)
-            small = measure(info, make_file(folder, "baseline.png", baseline_size))
-            large = measure(info, make_file(folder, "large.png", size))
-        finally:
-            out, _ = server.communicate("", timeout=60)
-        server_peak = (
-            json.loads(out.strip().splitlines()[-1])["server_peak_mib"] if out.strip() else float("nan")
-        )
+        large, server_peak = serve_and_measure(folder, "large", make_file(folder, "large.png", size))
     ratio = large["growth_mib"] / max(small["growth_mib"], 1.0)
     verdict = "PASS" if large["growth_mib"] < LIMIT_MIB else "MISS"
     print(
@@ -149,7 +160,10 @@ def main() -> int:
     )
     print("upload of %s (baseline): peak RSS +%.1f MiB" % (args.baseline, small["growth_mib"]))
     print("ratio large/baseline growth: %.2fx (baseline floor 1 MiB)" % ratio)
-    print("server process peak RSS: %.1f MiB" % server_peak)
+    print(
+        "server process peak RSS: %.1f MiB (large) vs %.1f MiB (baseline): %.2fx"
+        % (server_peak, small_server, server_peak / small_server)
+    )
     print("target: growth < %.0f MiB -> %s" % (LIMIT_MIB, verdict))
     print(
         json.dumps(
@@ -159,6 +173,8 @@ def main() -> int:
                 "baseline": small,
                 "ratio": ratio,
                 "server_peak_mib": server_peak,
+                "server_baseline_peak_mib": small_server,
+                "server_peak_ratio": server_peak / small_server,
                 "verdict": verdict,
             }
         )

@@ -5,7 +5,6 @@ service, drop the LocalViServer, export DATATURE_VI_SECRET_KEY on every worker (
 workers a config file), and connect to your cluster's scheduler instead.
 """
 
-import hashlib
 import tempfile
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import distributed
 import vi
 from vi.integrations import dask as vi_dask
 from vi.testing import LocalViServer
+from vi.testing.pictures import BMP_HEADER_SIZE, bmp_bytes
 
 
 def invert(source: Path, target: Path, asset: dict) -> None:
@@ -21,7 +21,8 @@ def invert(source: Path, target: Path, asset: dict) -> None:
 
     With Pillow this would be ``Image.open(source).convert("L").save(target)``; ``target`` keeps
     the final extension. Return False to leave an asset out."""
-    target.write_bytes(bytes(255 - b for b in source.read_bytes()))
+    data = source.read_bytes()  # a BMP: its pixels are the bytes after the header
+    target.write_bytes(data[:BMP_HEADER_SIZE] + bytes(255 - b for b in data[BMP_HEADER_SIZE:]))
 
 
 def main() -> None:
@@ -35,7 +36,7 @@ def main() -> None:
         ) as cluster, distributed.Client(cluster):
             source = client.datasets.create("raw").dataset_id
             target = client.datasets.create("inverted").dataset_id
-            files = [("img_%03d.jpg" % n, hashlib.sha256(b"%d" % n).digest() * (8 + n)) for n in range(60)]
+            files = [("img_%03d.bmp" % n, bmp_bytes(8 + n, 8, (n, 2 * n, 3 * n))) for n in range(60)]
             client.assets.upload(source, assets_bytes=files, poll_interval=0.1)
 
             # 1. The listing as a dataframe: each partition (a page of 20) is fetched by a worker.

@@ -5,7 +5,6 @@ pickled client in the job, its secret read from the environment the pool inherit
 processes whole partitions.
 """
 
-import hashlib
 import multiprocessing
 import os
 import tempfile
@@ -16,10 +15,12 @@ import vi
 from vi.integrations.etl import EtlJob, run_partition, summarize
 from vi.integrations.partitions import plan_asset_partitions
 from vi.testing import LocalViServer
+from vi.testing.pictures import BMP_HEADER_SIZE, bmp_bytes
 
 
 def invert(source: Path, target: Path, asset: dict) -> None:
-    target.write_bytes(bytes(255 - b for b in source.read_bytes()))
+    data = source.read_bytes()  # a BMP: its pixels are the bytes after the header
+    target.write_bytes(data[:BMP_HEADER_SIZE] + bytes(255 - b for b in data[BMP_HEADER_SIZE:]))
 
 
 def main() -> None:
@@ -29,7 +30,7 @@ def main() -> None:
         with vi.Client(organization_id=server.organization_id, endpoint=server.url) as client:
             source = client.datasets.create("raw").dataset_id
             target = client.datasets.create("inverted").dataset_id
-            files = [("img_%03d.jpg" % n, hashlib.sha256(b"%d" % n).digest() * 4) for n in range(30)]
+            files = [("img_%03d.bmp" % n, bmp_bytes(8, 8, (n, 2 * n, 3 * n))) for n in range(30)]
             client.assets.upload(source, assets_bytes=files, poll_interval=0.1)
 
             partitions = plan_asset_partitions(client, source, page_size=10, contents=True)

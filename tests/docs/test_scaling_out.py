@@ -37,7 +37,7 @@ def test_dask_example_runs():
     if not all(importlib.util.find_spec(m) for m in ("dask", "distributed", "pandas")):
         pytest.skip("needs the dask extra")
     out = _run("dask_etl.py")
-    assert "partitions: 3 bytes: 72000" in out
+    assert "partitions: 3 bytes: 57960" in out
     assert "60 file(s): 60 succeeded, 0 skipped, 0 failed" in out
     assert "60 file(s): 0 succeeded, 60 skipped, 0 failed" in out
 

@@ -121,6 +121,7 @@ class LocalViServer:
             server.stop()
         finally:
             self.faults.resume()
+            self.store.close()  # the temporary folder of spooled uploads
 
     @property
     def running(self) -> bool:

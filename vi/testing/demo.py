@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import hashlib
 import random
+import struct
 import zlib
-from typing import Any, Callable, Container, Dict, Iterable, List, Optional, Set
+from typing import Any, Callable, Container, Dict, Iterable, List, Optional, Set, Tuple
 
+from ..transfers.crc32c import crc32c
+from .pictures import picture
 from .records import (
     AnnotationRecord,
     AssetRecord,
@@ -66,7 +70,18 @@ DATASET_NAMES = [
 _TYPES = ["phrase-grounding", "phrase-grounding", "vqa", "phrase-grounding", "freeform"]
 _TAGS = ["car", "person", "tree", "building", "sign", "truck", "bicycle", "dog", "pallet", "crack"]
 _COLORS = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6"]
-_DIMENSIONS = [(1920, 1080), (1280, 720), (4000, 3000), (1024, 1024), (3840, 2160)]
+#: Small, so that every seeded asset can carry a real picture of its recorded size.
+_DIMENSIONS = [(64, 36), (96, 54), (80, 60), (64, 64), (128, 72)]
+_PALETTE = [(40 + 13 * i, 200 - 11 * i, (90 + 37 * i) % 256) for i in range(16)]
+
+
+@functools.lru_cache(maxsize=None)
+def _picture(mime_type: str, width: int, height: int, color: int) -> Tuple[bytes, str]:
+    """A demo picture and its CRC-32C as the API reports it (base64 of the big-endian value)."""
+    data = picture(mime_type, width, height, _PALETTE[color])
+    return data, base64.b64encode(struct.pack(">I", crc32c(data))).decode("ascii")
+
+
 _CAMERAS = ["DJI-M3", "GoPro-11", "Canon-R6", "Pixel-8", "Axis-P14"]
 _ORG_NAMES = ["Acme Robotics", "Globex Vision", "Initech Labs", "Umbrella Imaging", "Stark Analytics"]
 _ARCHITECTURES = ["qwen2.5-vl-7b", "florence-2-large", "paligemma-3b"]
@@ -131,16 +146,23 @@ class DemoFactory:
         width, height = self._rng.choice(_DIMENSIONS)
         png = self._rng.random() < 0.2
         created = ds.create_date + number * 60000
+        mime_type = "image/png" if png else "image/jpeg"
+        # The colour comes from the id, not the RNG (so every other seeded value stays as it was),
+        # and from a small palette, so the few distinct pictures are made once per process.
+        data, checksum = _picture(
+            mime_type, width, height, hashlib.sha256(asset_id.encode()).digest()[0] % 16
+        )
         asset = AssetRecord(
             asset_id=asset_id,
             seq=self._next_seq(),
             filename="frame_{:04d}.{}".format(number, "png" if png else "jpg"),
             owner_user=self.owner,
-            file_size=self._rng.randint(120000, 2400000),
+            file_size=len(data),
             height=height,
             width=width,
-            mime_type="image/png" if png else "image/jpeg",
-            crc32c=base64.b64encode(self._rng.getrandbits(32).to_bytes(4, "big")).decode("ascii"),
+            mime_type=mime_type,
+            crc32c=checksum,
+            data=data,
             time_created=created,
             last_updated=created + 450000,
             custom_metadata={
@@ -207,6 +229,18 @@ class DemoFactory:
                 time_created=asset.time_created,
                 last_updated=asset.last_updated,
             )
+            if i == 0 and ds.type == "vqa":  # a question-answer pair (shown through the API as a Caption)
+                question, answer = f"What is next to the {first}?", f"A {second}."
+                made.append(
+                    AnnotationRecord(
+                        tag=ds.tags[first],
+                        role="Caption",
+                        caption=f"Q: {question}\nA: {answer}",
+                        qa=(0, question, answer),
+                        **common,
+                    )
+                )
+                continue
             if i == 0:
                 made.append(AnnotationRecord(tag=ds.tags[first], role="Caption", caption=caption, **common))
                 continue

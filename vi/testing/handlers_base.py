@@ -27,6 +27,7 @@ class HandlerBase:
         self.store = store
         self.signer = signer
         self.tokens = PageTokens()
+        store.state.upload_ttl_seconds = float(signer.ttl_seconds)
 
     @property
     def url_ttl_seconds(self) -> float:
@@ -36,6 +37,7 @@ class HandlerBase:
     @url_ttl_seconds.setter
     def url_ttl_seconds(self, value: float) -> None:
         self.signer.ttl_seconds = value
+        self.store.state.upload_ttl_seconds = float(value)  # files must arrive while URLs are valid
 
     def _paged(self, request: Any, fetch: Callable[[int, int], Page]) -> Tuple[int, JSON]:
         size = parse_page_size(request.query.get("s"))

@@ -120,6 +120,7 @@ class Operations:
         self._config_lock = threading.Lock()
         self._failures: Dict[str, Deque[Failure]] = defaultdict(deque)
         self._heap: List[_Due] = []
+        self._timers: List[_Due] = []
         self._order = itertools.count()
         self._store_lock: Optional[ContextManager[Any]] = None
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -175,11 +176,22 @@ class Operations:
         due = _Due(self.clock.monotonic() + self.delay * steps, next(self._order), callback)
         heapq.heappush(self._heap, due)
 
+    def schedule_in(self, seconds: float, callback: Callable[[], object]) -> None:
+        """Run `callback` once `seconds` have passed on the clock, whatever the operation delay.
+
+        These are deadlines (an upload window closing), not work: `finish_all` does not run them."""
+        due = _Due(self.clock.monotonic() + seconds, next(self._order), callback)
+        heapq.heappush(self._timers, due)
+
     def run_due(self, force: bool = False) -> None:
         now = self.clock.monotonic()
         while self._heap and (force or self._heap[0].when <= now):
             item = heapq.heappop(self._heap)
             item.callback()
+        while self._timers and self._timers[0].when <= now:
+            heapq.heappop(self._timers).callback()
+        if force and self._heap:
+            self.run_due(force=True)  # a deadline's callback may schedule more work
 
     def __repr__(self) -> str:
         with self._config_lock:

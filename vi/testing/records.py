@@ -54,6 +54,8 @@ class AnnotationRecord:
     target: Optional[List[int]] = None
     generation: int = 1
     attributes: Dict[str, str] = field(default_factory=dict)
+    #: (order, question, answer) of a VQA interaction (shown through the API as a Caption part)
+    qa: Optional[Tuple[int, str, str]] = None
 
 
 @dataclass
@@ -73,7 +75,8 @@ class AssetRecord:
     status: str = "none"
     generation: int = 1
     folder: Optional[str] = None
-    data: Optional[bytes] = None  # uploaded bytes (ingestion); seeded assets have none
+    data: Optional[bytes] = None  # the file's bytes when held in memory (see contents.py)
+    path: Optional[str] = None  # the file, when a large upload was spooled to disk
     annotations: "OrderedDict[str, AnnotationRecord]" = field(default_factory=OrderedDict)
 
 
@@ -215,7 +218,7 @@ class ExportRecord:
     normalized: bool
     split_ratio: Optional[float]
     op: "Operation"
-    archive: Optional[bytes] = None
+    archive: Any = None  # a contents.Blob once the export has finished
 
 
 @dataclass
@@ -239,7 +242,7 @@ class IngestionRecord:
     op: "Operation"
     received: Dict[str, int] = field(default_factory=dict)  # filename → bytes received
     errors: Dict[str, str] = field(default_factory=dict)  # filename → AssetIngestionError
-    blobs: Dict[str, Optional[bytes]] = field(default_factory=dict)  # received bytes until finished
+    blobs: Dict[str, Any] = field(default_factory=dict)  # filename → contents.Blob until finished
     succeeded: int = 0
     cancelled: bool = False
     upload_expiry: int = 0
@@ -256,7 +259,7 @@ class MultipartRecord:
     size_bytes: int
     part_count: int
     time_created: int
-    parts: Dict[int, Optional[bytes]] = field(default_factory=dict)  # None: not kept (large upload)
+    parts: Dict[int, Any] = field(default_factory=dict)  # part → contents.Blob
     part_info: Dict[int, Tuple[int, str]] = field(default_factory=dict)  # part → (size, MD5 hex)
     completed_parts: Dict[int, Dict[str, Any]] = field(default_factory=dict)
     state: str = "Started"  # Started | Completed | Aborted
@@ -278,6 +281,7 @@ class AnnotationImportRecord:
     rejected: int = 0
     generation: int = 1
     reason: Optional[str] = None
+    problems: List[str] = field(default_factory=list)  # why lines were rejected (first 100)
 
 
 @dataclass

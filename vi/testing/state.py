@@ -23,14 +23,14 @@ from .operations import Operations
 from .records import AssetRecord, DatasetRecord, OrganizationRecord
 from .stats import Stats
 
-__all__ = ["MULTIPART_PART_SIZE", "UPLOAD_KEEP_LIMIT", "Family", "StoreState"]
+__all__ = ["MULTIPART_PART_SIZE", "UPLOAD_MEMORY_LIMIT", "Family", "StoreState"]
 
 #: Part size the server picks for multipart uploads (the example's 1.5 GiB file → 24 parts);
 #: a test may set `store.multipart_part_size` smaller to get several parts from a small file.
 MULTIPART_PART_SIZE = 64 * 1024 * 1024
-#: Uploads up to this size keep their bytes (assets, downloads, byte-for-byte test checks); larger
-#: ones are only counted and hashed while they stream in (`store.upload_keep_limit`).
-UPLOAD_KEEP_LIMIT = 64 * 1024 * 1024
+#: Uploads up to this size are kept in memory; larger ones are spooled to files in the server's
+#: temporary folder (`store.upload_memory_limit`), so memory stays flat for any upload size.
+UPLOAD_MEMORY_LIMIT = 16 * 1024 * 1024
 
 
 class StoreState:
@@ -53,7 +53,7 @@ class StoreState:
         self.stats = stats
         self.operations.bind(self.lock)
         self.multipart_part_size = MULTIPART_PART_SIZE
-        self.upload_keep_limit = UPLOAD_KEEP_LIMIT
+        self.upload_memory_limit = UPLOAD_MEMORY_LIMIT
         #: Seconds an upload URL (and so an ingestion session waiting for its files) stays valid.
         self.upload_ttl_seconds = 3600.0
         self._seq = itertools.count(1)

@@ -9,8 +9,9 @@ URL is a 403. Routes:
 * `PUT uploads/{org}/{dsid}/{sessionId}/{filename}` — asset bytes for an ingestion session (S2)
 * `PUT multipart/{org}/{dsid}/{mpuId}/{part}` — one multipart part, answered with an `ETag` (S3)
 * `PUT|POST imports/{org}/{dsid}/{sessionId}/{file}` — an annotation import file (S5)
-* `GET|HEAD {org}/{dsid}/{assetId}/{filename}` — an asset's bytes (`contents.asset.url`, S4);
-  seeded assets have no uploaded bytes, so deterministic placeholder bytes of `fileSize` are served
+* `GET|HEAD {org}/{dsid}/{assetId}/{filename}` — an asset's bytes (`contents.asset.url`, S4): the
+  one content of `contents.asset_content` (uploaded bytes, a seeded picture, or placeholder bytes
+  of `fileSize` for the cheap assets of `Store.add_assets`)
 * `GET|HEAD blobs/{name}` — objects a test or benchmark published with `ViApp.publish_blob`
   (bytes or a file on disk, streamed: a 2 GiB file is never held in memory)
 
@@ -213,18 +214,15 @@ class StorageRoutes:
         return self.signer.url(base_url.rstrip("/"), path, self.signer.expiry_ms(ttl_seconds))
 
     def _asset_object(self, org_id: str, short_id: str, asset_id: str, filename: str) -> StorageObject:
-        key, data, size, mime = self.store.asset_content(org_id, short_id, asset_id, filename)
+        content = self.store.asset_content(org_id, short_id, asset_id, filename)
         if filename == "thumbnail.webp":
             return StorageObject.pattern(f"thumb:{asset_id}", 1024, "image/webp")
-        obj = self._asset_cache.get(key)
+        obj = self._asset_cache.get(content.key)
         if obj is None:  # cached so a listing benchmark does not hash the same bytes again
-            if data is not None:
-                obj = StorageObject.from_bytes(data, mime)
-            else:
-                obj = StorageObject.pattern(f"asset:{asset_id}", size, mime)
+            obj = StorageObject(content.size, content.read, content.mime_type)
             if len(self._asset_cache) >= 4096:
                 self._asset_cache.clear()
-            self._asset_cache[key] = obj
+            self._asset_cache[content.key] = obj
         return obj
 
     def __call__(self, request: Any) -> Response:
@@ -239,8 +237,8 @@ class StorageRoutes:
         reading = method in ("GET", "HEAD")
         try:
             if len(parts) == 4 and parts[0] == "exports" and reading and parts[3].endswith(".zip"):
-                data = self.store.export_archive(parts[1], parts[2], parts[3][: -len(".zip")])
-                return _serve(request, StorageObject.from_bytes(data, "application/zip"))
+                blob = self.store.export_archive(parts[1], parts[2], parts[3][: -len(".zip")])
+                return _serve(request, StorageObject(blob.size, blob.read, "application/zip"))
             if len(parts) == 4 and parts[0] == "models" and reading and parts[3].endswith(".tar"):
                 data = self.store.model_archive(parts[1], parts[2], parts[3][: -len(".tar")])
                 return _serve(request, StorageObject.from_bytes(data, "application/x-tar"))

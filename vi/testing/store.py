@@ -113,13 +113,13 @@ class Store:
         self.state.multipart_part_size = int(value)
 
     @property
-    def upload_keep_limit(self) -> int:
-        """Uploads up to this many bytes keep their bytes; larger ones are only hashed."""
-        return self.state.upload_keep_limit
+    def upload_memory_limit(self) -> int:
+        """Uploads up to this many bytes stay in memory; larger ones are spooled to disk."""
+        return self.state.upload_memory_limit
 
-    @upload_keep_limit.setter
-    def upload_keep_limit(self, value: int) -> None:
-        self.state.upload_keep_limit = int(value)
+    @upload_memory_limit.setter
+    def upload_memory_limit(self, value: int) -> None:
+        self.state.upload_memory_limit = int(value)
 
     def advance(self) -> None:
         """Complete every operation whose time has come; the app calls this before each request."""

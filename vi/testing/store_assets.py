@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import views
+from .contents import Content, asset_content
 from .errors import Conflict, NotFound
 from .filters import AssetQuery
 from .pagination import Page, page_by_offset, page_by_seq
-from .records import AnnotationRecord, AssetRecord, BulkDeletionRecord, DatasetRecord, now_ms
+from .records import AnnotationRecord, AssetRecord, BulkDeletionRecord, DatasetRecord
 from .state import Family
 from .views_data import bulk_deletion_json
 
@@ -44,18 +45,24 @@ class AssetStore(Family):
             return views.asset_json(ds, asset)
 
     def asset_content(
-        self, org_id: str, short_id: str, asset_id: str, filename: str
-    ) -> Tuple[Any, Optional[bytes], int, str]:
-        """(cache key, bytes or None for seeded assets, size, MIME type) of an asset's file."""
+        self, org_id: str, short_id: str, asset_id: str, filename: Optional[str] = None
+    ) -> Content:
+        """The one content of an asset (see `contents.py`); `filename` must match when given.
+
+        Takes the composite dataset id or the short one, like the other test helpers."""
         with self._lock:
-            ds = self._dataset_by_short(org_id, short_id)
+            ds = self.state.dataset_any(org_id, short_id)
             asset = ds.assets.get(asset_id)
             if asset is None:
                 raise NotFound(f"Asset {asset_id} not found")
-            if filename != asset.filename and filename != "thumbnail.webp":
+            if filename is not None and filename not in (asset.filename, "thumbnail.webp"):
                 raise NotFound(f"Asset {asset_id} has no file {filename!r}")
-            key = (org_id, short_id, asset_id, asset.generation, asset.file_size, id(asset.data))
-            return key, asset.data, asset.file_size, asset.mime_type
+            return asset_content(asset, (org_id, ds.short_id))
+
+    def asset_bytes(self, org_id: str, dataset_id: str, asset_id: str) -> bytes:
+        """The whole content of an asset, for tests (composite or short dataset id)."""
+        content = self.asset_content(org_id, dataset_id, asset_id)
+        return content.read(0, content.size)
 
     def _asset_annotations(self, org_id: str, dataset_id: str, asset_id: str) -> Tuple[DatasetRecord, Any]:
         ds = self._dataset(org_id, dataset_id)
@@ -139,7 +146,7 @@ class AssetStore(Family):
                 raise Conflict(f"Asset {clash.asset_id} already has filename {new_name!r}")
             asset.filename = new_name
             asset.generation += 1
-            asset.last_updated = max(asset.last_updated, now_ms())
+            asset.last_updated = max(asset.last_updated, self._now_ms())
             return views.asset_json(ds, asset)
 
     # -- annotations ----------------------------------------------------------------------------
@@ -151,7 +158,7 @@ class AssetStore(Family):
         with self._lock:
             ds = self._dataset(org_id, dataset_id)
             asset = self._asset(ds, asset_id)
-            now = now_ms()
+            now = self._now_ms()
             current = asset.annotations.get(annotation_id)
             if current is None:
                 record = AnnotationRecord(
@@ -196,7 +203,7 @@ class AssetStore(Family):
             if "attributes" in fields:
                 current.attributes = dict(current.attributes, **fields["attributes"])
             current.generation += 1
-            current.last_updated = max(current.last_updated, now_ms())
+            current.last_updated = max(current.last_updated, self._now_ms())
             return views.annotation_json(ds, current)
 
     def delete_annotation(self, org_id: str, dataset_id: str, asset_id: str, annotation_id: str) -> None:

@@ -14,7 +14,7 @@ from . import views
 from .demo import BASE_TIME_MS, DemoFactory, organization_name, owner_user_id
 from .errors import NotFound
 from .pagination import Page, page_by_seq
-from .records import DatasetRecord, DeleteOperationRecord, OrganizationRecord, now_ms
+from .records import DatasetRecord, DeleteOperationRecord, OrganizationRecord
 from .state import Family
 
 __all__ = ["DatasetStore"]
@@ -136,7 +136,7 @@ class DatasetStore(Family):
             short_id = "ds" + secrets.token_hex(4)
             while f"{org_id}_{short_id}" in org.datasets:
                 short_id = "ds" + secrets.token_hex(4)
-            created = now_ms()
+            created = self._now_ms()
             tags = dict(fields.get("tags") or {})
             self._created("dataset")
             ds = DatasetRecord(
@@ -176,7 +176,7 @@ class DatasetStore(Family):
                         value = dict(getattr(ds, key), **value)
                     setattr(ds, key, value)
             ds.generation += 1
-            ds.last_accessed = max(ds.last_accessed, now_ms())
+            ds.last_accessed = max(ds.last_accessed, self._now_ms())
             return views.dataset_json(ds)
 
     def delete_dataset(self, org_id: str, dataset_id: str) -> JSON:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
-import zipfile
+import os
+import tempfile
 from typing import Any, Dict
 
-from . import views
+from .contents import Blob, asset_content
 from .errors import NotFound
+from .export_formats import write_archive
 from .pagination import Page, page_by_seq
 from .records import DatasetRecord, ExportRecord
 from .state import Family
@@ -17,9 +18,6 @@ from .views_data import Signer, export_json
 __all__ = ["ExportStore"]
 
 JSON = Dict[str, Any]
-
-_ZIP_DATE = (2024, 12, 11, 6, 53, 20)
-_MAX_ARCHIVE_ASSETS = 1000
 
 
 class ExportStore(Family):
@@ -64,50 +62,64 @@ class ExportStore(Family):
             ds = self._dataset(org_id, dataset_id)
             return export_json(ds, self._export(ds, export_id), sign)
 
-    def export_archive(self, org_id: str, short_id: str, export_id: str) -> bytes:
+    def export_archive(self, org_id: str, short_id: str, export_id: str) -> Blob:
+        """The finished archive of an export (in memory, or a file when large)."""
         with self._lock:
             ds = self._dataset_by_short(org_id, short_id)
             export = self._export(ds, export_id)
             if export.archive is None:
                 raise NotFound(f"Dataset export {export_id} has no archive (not finished)")
-            return export.archive
+            archive: Blob = export.archive
+            return archive
 
-    def _export_archive(self, ds: DatasetRecord, export: ExportRecord) -> bytes:
-        """A small zip in the layout the SDK's loader expects: `dump/` or `training/`+`validation/`,
-        each with `assets/` (placeholder bytes unless the asset was uploaded) and
-        `annotations/annotations.jsonl` (one line per asset: filename + rendered annotations)."""
-        assets = list(ds.assets.values())[:_MAX_ARCHIVE_ASSETS]
-        annotations_only = export.format != "ViFull"
+    def _export_archive(self, ds: DatasetRecord, export: ExportRecord) -> Blob:
+        """The archive in the service's layout for the export's format (see `export_formats.py`).
+
+        Assets are split in creation order (`training` takes the first `splitRatio` of them);
+        each asset's file is its one content, copied piece by piece, so a large export is
+        written to the server's temporary folder rather than held in memory."""
+        assets = list(ds.assets.values())
         if export.split_ratio is not None:
             cut = int(round(len(assets) * export.split_ratio))
             splits = [("training", assets[:cut]), ("validation", assets[cut:])]
         else:
             splits = [("dump", assets)]
+        contents = {a.asset_id: asset_content(a) for a in assets}
+        metadata = {
+            "name": ds.name,
+            "organizationId": ds.org_id,
+            "exportDir": "",
+            "createdAt": export.op.created_ms // 1000,
+            "license": None,
+            "datasetId": ds.short_id,
+            "datasetType": ds.type,
+            "datasetExportId": export.export_id,
+            "format": export.format,
+            "splitRatio": export.split_ratio,
+        }
+        full = export.format == "ViFull"
+        large = full and sum(c.size for c in contents.values()) > self.state.upload_memory_limit
+        if large:
+            fd, path = tempfile.mkstemp(prefix="export-", suffix=".zip", dir=self.state.spool_dir())
+            with os.fdopen(fd, "w+b") as handle:
+                write_archive(
+                    handle,
+                    ds,
+                    export.format,
+                    export.normalized,
+                    splits,
+                    lambda a: contents[a.asset_id].chunks(),
+                    metadata,
+                )
+            return Blob(path=path)
         buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-
-            def add(name: str, data: bytes) -> None:
-                info = zipfile.ZipInfo(name, _ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, data)
-
-            for split, members in splits:
-                lines = []
-                for asset in members:
-                    if not annotations_only:
-                        add(
-                            f"{split}/assets/{asset.filename}",
-                            asset.data or f"asset {asset.asset_id}\n".encode(),
-                        )
-                    record = {
-                        "assetId": asset.asset_id,
-                        "filename": asset.filename,
-                        "width": asset.width,
-                        "height": asset.height,
-                        "annotations": [
-                            views.annotation_json(ds, a)["spec"] for a in asset.annotations.values()
-                        ],
-                    }
-                    lines.append(json.dumps(record, separators=(",", ":"), sort_keys=True))
-                add(f"{split}/annotations/annotations.jsonl", ("\n".join(lines) + "\n").encode("utf-8"))
-        return buffer.getvalue()
+        write_archive(
+            buffer,
+            ds,
+            export.format,
+            export.normalized,
+            splits,
+            lambda a: contents[a.asset_id].chunks(),
+            metadata,
+        )
+        return Blob(data=buffer.getvalue())

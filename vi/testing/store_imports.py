@@ -7,8 +7,9 @@ from typing import Any, Dict, List, Tuple
 
 from .errors import BadRequest, Conflict, NotFound
 from .pagination import Page, page_by_seq
-from .records import AnnotationImportRecord, AnnotationRecord, AssetRecord, DatasetRecord, now_ms
+from .records import AnnotationImportRecord, AnnotationRecord, AssetRecord, DatasetRecord
 from .state import Family
+from .vi_jsonl import BadLine, parse_line
 from .views_data import Signer, import_session_json, storage_path
 
 __all__ = ["ImportStore"]
@@ -49,7 +50,7 @@ class ImportStore(Family):
     def create_import(self, org_id: str, dataset_id: str, fields: JSON) -> JSON:
         with self._lock:
             ds = self._dataset(org_id, dataset_id)
-            now = now_ms()
+            now = self._now_ms()
             session = AnnotationImportRecord(
                 session_id=self._new_id("anis-", ds.imports),
                 seq=self._next_seq(),
@@ -62,7 +63,24 @@ class ImportStore(Family):
             )
             ds.imports[session.session_id] = session
             self._created("annotation_import_session")
+            self.operations.schedule_in(
+                self.state.upload_ttl_seconds, lambda: self._expire_import(ds, session)
+            )
             return import_session_json(ds, session)
+
+    def _expire_import(self, ds: DatasetRecord, session: AnnotationImportRecord) -> None:
+        """The client never reported its files inserted before the upload URLs expired."""
+        if (
+            ds.imports.get(session.session_id) is not session
+            or session.op.done
+            or not self._files_open(session)
+        ):
+            return
+        message = "The annotation files were not reported uploaded before the upload URLs expired"
+        session.op.fail("ETIMEOUT", message)
+        session.reason = message
+        session.generation += 1
+        self._set_condition(session, "FilesInserted", "FailedReach", self._now_ms())
 
     def _import(self, ds: DatasetRecord, session_id: str) -> AnnotationImportRecord:
         session = ds.imports.get(session_id)
@@ -140,10 +158,13 @@ class ImportStore(Family):
             return import_session_json(ds, session)
 
     def _finish_import(self, ds: DatasetRecord, session: AnnotationImportRecord) -> None:
-        """Parse the uploaded files (format in `_parse_import_line`), then FilesParsed + Complete."""
+        """Parse the uploaded files line by line (`_parse_import_line`), then FilesParsed + Complete.
+
+        Every line is counted once, `Inserted` or `Rejected`; with `onBadAnnotation=RejectSession`
+        one rejected line fails the whole session and nothing is added."""
         if ds.imports.get(session.session_id) is not session or session.op.done:
             return
-        now = now_ms()
+        now = self._now_ms()
         session.generation += 1
         injected = session.op.failure
         problem = None
@@ -151,13 +172,21 @@ class ImportStore(Family):
             missing = [name for name, f in session.files.items() if f.get("data") is None]
             if missing:
                 problem = "Files were registered but never uploaded: " + ", ".join(sorted(missing))
-        parsed: List[Tuple[AssetRecord, JSON]] = []
+        parsed: List[Tuple[AssetRecord, List[JSON]]] = []
+        policy = session.spec["failurePolicies"]["onBadAnnotation"]
         if injected is None and problem is None:
-            for f in session.files.values():
+            for name, f in session.files.items():
+                mine: List[Tuple[AssetRecord, List[JSON]]] = []
+                rejected = session.rejected
                 for line in (f["data"] or b"").decode("utf-8", "replace").splitlines():
                     if line.strip():
-                        self._parse_import_line(ds, line, parsed, session)
-            policy = session.spec["failurePolicies"]["onBadAnnotation"]
+                        self._parse_import_line(ds, line, mine, session)
+                if policy == "RejectFile" and session.rejected > rejected:
+                    session.inserted -= len(mine)  # the whole file is refused, its good lines too
+                    session.rejected += len(mine)
+                    session.problems.append(f"file {name!r} rejected (onBadAnnotation=RejectFile)")
+                    continue
+                parsed.extend(mine)
             if session.rejected and policy == "RejectSession":
                 problem = f"{session.rejected} annotation line(s) could not be parsed (onBadAnnotation=RejectSession)"
         if injected is not None or problem is not None:
@@ -171,16 +200,19 @@ class ImportStore(Family):
             self._set_condition(session, "FilesParsed", "FailedReach", now)
             session.conditions = [c for c in session.conditions if c["condition"] != "Complete"]
             return
-        for asset, fields in parsed:
-            record = AnnotationRecord(
-                annotation_id=self._new_id("ann-", asset.annotations),
-                asset_id=asset.asset_id,
-                seq=self._next_seq(),
-                time_created=now,
-                last_updated=now,
-                **fields,
-            )
-            asset.annotations[record.annotation_id] = record
+        for asset, parts in parsed:
+            group = "grp-" + self._new_id("", ())
+            for fields in parts:
+                record = AnnotationRecord(
+                    annotation_id=self._new_id("ann-", asset.annotations),
+                    asset_id=asset.asset_id,
+                    seq=self._next_seq(),
+                    time_created=now,
+                    last_updated=now,
+                    **dict({"group_id": group}, **fields),
+                )
+                asset.annotations[record.annotation_id] = record
+                self._created("annotation")
         session.op.finish()
         self._set_condition(session, "FilesParsed", "Reached", now)
         self._set_condition(session, "Complete", "Reached", now)
@@ -197,35 +229,51 @@ class ImportStore(Family):
         self,
         ds: DatasetRecord,
         line: str,
-        parsed: List[Tuple[AssetRecord, JSON]],
+        parsed: List[Tuple[AssetRecord, List[JSON]]],
         session: AnnotationImportRecord,
     ) -> None:
-        """One JSONL line: a JSON object counts as an annotation record (`Inserted`); if it names an
-        asset (`assetId` or `filename`) and carries a valid `spec` (AnnotationSpec), an annotation
-        is really added to that asset. Anything that is not a JSON object counts `Rejected`."""
+        """One JSONL line: the public Vi format (`vi_jsonl.py`), or this server's own
+        `{"assetId"|"filename", "spec": AnnotationSpec}` shape. Counted `Inserted` when it adds
+        annotations, `Rejected` (with the reason in the session's logs) when it cannot."""
+        try:
+            asset, parts = self._parse_any(ds, line)
+        except BadLine as exc:
+            session.rejected += 1
+            if len(session.problems) < 100:
+                session.problems.append(f"line rejected: {exc}")
+            return
+        session.inserted += 1
+        parsed.append((asset, parts))
+
+    def _parse_any(self, ds: DatasetRecord, line: str) -> Tuple[AssetRecord, List[JSON]]:
         from .bodies import annotation_body
         from .validation import BodyError
 
         try:
             item = json.loads(line)
-        except ValueError:
-            session.rejected += 1
-            return
-        if not isinstance(item, dict):
-            session.rejected += 1
-            return
-        session.inserted += 1
-        asset = ds.assets.get(item.get("assetId", "")) if isinstance(item.get("assetId"), str) else None
+        except ValueError as exc:
+            raise BadLine(f"not JSON: {exc}") from None
+        if not (isinstance(item, dict) and "spec" in item and "contents" not in item):
+            named, parts = parse_line(ds, line)
+            category = item.get("category") if isinstance(item.get("category"), str) else None
+            default = ds.tags.get(category or "", next(iter(ds.tags.values()), 0))
+            for part in parts:
+                caption = next((p["caption"] for p in parts if p["role"] == "Caption"), "")
+                phrase = caption[part["target"][0] : part["target"][1]] if part.get("target") else ""
+                part["tag"] = ds.tags.get(phrase, default)
+            return named, parts
+        asset = ds.assets.get(item["assetId"]) if isinstance(item.get("assetId"), str) else None
         if asset is None and isinstance(item.get("filename"), str):
             asset = next((a for a in ds.assets.values() if a.filename == item["filename"]), None)
-        if asset is None or not isinstance(item.get("spec"), dict):
-            return
+        if asset is None:
+            raise BadLine("names no asset of the dataset (assetId or filename)")
         try:
             fields = annotation_body({"spec": item["spec"]})
-        except BodyError:
-            return
+        except BodyError as exc:
+            raise BadLine(str(exc)) from None
         fields.pop("attributes", None)
-        parsed.append((asset, fields))
+        tag = fields.pop("tag")
+        return asset, [dict(fields, tag=tag)]
 
     def get_import(self, org_id: str, dataset_id: str, session_id: str) -> JSON:
         with self._lock:
@@ -272,6 +320,8 @@ class ImportStore(Family):
                         "message": f"{c['condition']}: {c['status']}",
                     }
                 )
+            for problem in session.problems:
+                entries.append({"time": entries[-1]["time"], "level": "WARNING", "message": problem})
             if session.reason:
                 entries.append({"time": entries[-1]["time"], "level": "ERROR", "message": session.reason})
             return {"annotationImportSessionId": session_id, "entries": entries}

@@ -8,14 +8,17 @@ its ingestion error (`EBADSIZE`, `ECORRUPT`, `EUNKNOWN`, ...).
 from __future__ import annotations
 
 import base64
-import hashlib
 import math
+import os
 import struct
+import tempfile
 from typing import Any, Dict, Optional, Tuple
 
+from .contents import Blob
 from .errors import BadRequest, Conflict, NotFound
+from .images import UnreadableImage, image_size
 from .pagination import Page, page_by_seq
-from .records import AssetRecord, DatasetRecord, IngestionRecord, MultipartRecord, now_ms
+from .records import AssetRecord, DatasetRecord, IngestionRecord, MultipartRecord
 from .state import Family
 from .views_data import Signer, ingestion_json, multipart_json, storage_path
 
@@ -30,12 +33,11 @@ def _crc_b64(signed: Optional[int]) -> str:
     return base64.b64encode(struct.pack(">i", signed)).decode("ascii")
 
 
-def _image_size(data: bytes) -> Tuple[int, int]:
-    """(width, height) from a PNG header; 0×0 for anything else (no decoding in the emulator)."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return width, height
-    return 0, 0
+def _dimensions(blob: Blob, mime: str) -> Tuple[int, int]:
+    """Width and height from the image header; videos and other media are not measured."""
+    if not mime.startswith("image/"):
+        return 0, 0
+    return image_size(blob.view())
 
 
 class IngestionStore(Family):
@@ -69,7 +71,26 @@ class IngestionStore(Family):
             self._created("ingestion_session")
             if not session.assets:
                 session.op.finish()  # nothing to wait for
+            else:
+                ttl = self.state.upload_ttl_seconds
+                session.upload_expiry = self._now_ms() + int(ttl * 1000)
+                self.operations.schedule_in(ttl, lambda: self._expire_ingestion(ds, session))
             return ingestion_json(ds, session, sign)
+
+    def _expire_ingestion(self, ds: DatasetRecord, session: IngestionRecord) -> None:
+        """The upload URLs have expired: files that never arrived end with ETIMEOUT, the rest is kept."""
+        if ds.ingestions.get(session.session_id) is not session or session.op.done:
+            return
+        for upload in ds.multiparts.values():
+            if upload.ingestion_id == session.ingestion_id and upload.state == "Started":
+                upload.state = "Aborted"
+                upload.generation += 1
+                self._drop_parts(upload)
+        for meta in session.assets:
+            if meta["filename"] not in session.received:
+                session.errors[meta["filename"]] = "ETIMEOUT"
+        if session.op.finish():
+            self._ingest_received(ds, session)
 
     def _ingestion(self, ds: DatasetRecord, source: str, session_id: str) -> IngestionRecord:
         session = ds.ingestions.get(session_id)
@@ -117,8 +138,10 @@ class IngestionStore(Family):
     ) -> None:
         """S2: bytes of one declared file arrived; once every file has, the session finishes.
 
-        `received` (a `storage_uploads.Received`) carries size and checksum when `data` was not
-        kept (a large upload)."""
+        `received` (a `storage_uploads.Received`) carries the bytes (in memory or spooled to
+        disk) and their checksums; callers holding plain bytes may pass only `data`."""
+        from .storage_uploads import received_bytes
+
         with self._lock:
             ds = self._dataset_by_short(org_id, short_id)
             session = ds.ingestions.get(session_id)
@@ -129,34 +152,39 @@ class IngestionStore(Family):
                 raise NotFound(f"File {filename!r} was not declared in session {session_id}")
             if session.op.done:
                 raise Conflict(f"Asset ingestion session {session_id} is no longer accepting uploads")
-            self._file_arrived(ds, session, meta, data, received)
+            self._file_arrived(
+                ds, session, meta, received if received is not None else received_bytes(data or b"")
+            )
 
     def _file_arrived(
         self,
         ds: DatasetRecord,
         session: IngestionRecord,
         meta: JSON,
-        data: Optional[bytes],
-        received: Any = None,
+        received: Any,
         failed: bool = False,
     ) -> None:
         """One file is in (or, with `failed`, will never be): EBADSIZE when its size differs
         from the declared one, ECORRUPT when its CRC-32C differs from the declared `crc32c`."""
-        from ..transfers.crc32c import crc32c, to_signed
+        from ..transfers.crc32c import to_signed
 
         filename = meta["filename"]
-        size = received.size if received is not None else len(data or b"")
-        session.received[filename] = size
+        session.received[filename] = received.size if received is not None else 0
         session.errors.pop(filename, None)
-        if failed:
+        previous = session.blobs.pop(filename, None)
+        if previous is not None:
+            previous.discard()
+        if failed or received is None:
             session.errors[filename] = "EUNKNOWN"
-        elif size != meta["size"]:
+        elif received.size != meta["size"]:
             session.errors[filename] = "EBADSIZE"
-        elif meta.get("crc32c") is not None:
-            actual = received.checksum() if received is not None else crc32c(data or b"")
-            if actual is not None and to_signed(actual) != meta["crc32c"]:
-                session.errors[filename] = "ECORRUPT"
-        session.blobs[filename] = data
+        elif meta.get("crc32c") is not None and to_signed(received.checksum()) != meta["crc32c"]:
+            session.errors[filename] = "ECORRUPT"
+        if received is not None:
+            if filename in session.errors:
+                received.blob.discard()
+            else:
+                session.blobs[filename] = received.blob
         if all(a["filename"] in session.received for a in session.assets):
             self.operations.schedule(lambda: self._finish_ingestion(ds, session))
 
@@ -170,21 +198,32 @@ class IngestionStore(Family):
         self._ingest_received(ds, session)
 
     def _ingest_received(self, ds: DatasetRecord, session: IngestionRecord) -> None:
-        """Turn every received, error-free file of `session` into an asset."""
-        blobs = session.blobs
-        now = now_ms()
+        """Turn every received, error-free file of `session` into an asset (or its new content).
+
+        An image whose header cannot be read fails with the service's ingestion error
+        (`EBADMIME` for no image format, `ECORRUPT` for a damaged one) instead of becoming an
+        asset of unknown size."""
+        blobs, session.blobs = session.blobs, {}
+        now = self._now_ms()
         for meta in session.assets:
             filename = meta["filename"]
-            if filename in session.errors or filename not in session.received:
+            blob = blobs.pop(filename, None)
+            if filename in session.errors or filename not in session.received or blob is None:
+                if blob is not None:
+                    blob.discard()
                 continue
-            data = blobs.get(filename)
-            size = session.received[filename]
+            try:
+                width, height = _dimensions(blob, meta["mime"])
+            except UnreadableImage as exc:
+                session.errors[filename] = exc.code
+                blob.discard()
+                continue
             existing = next((a for a in ds.assets.values() if a.filename == filename), None)
-            width, height = _image_size(data or b"")
             if existing is not None:
                 if session.on_overwritten == "RemoveLinkedResource":
                     existing.annotations.clear()
-                existing.data, existing.file_size, existing.mime_type = data, size, meta["mime"]
+                existing.data, existing.path = blob.data, blob.path
+                existing.file_size, existing.mime_type = blob.size, meta["mime"]
                 existing.width, existing.height = width, height
                 existing.crc32c = _crc_b64(meta.get("crc32c"))
                 existing.custom_metadata = dict(meta.get("customMetadata") or {})
@@ -196,7 +235,7 @@ class IngestionStore(Family):
                     seq=self._next_seq(),
                     filename=filename,
                     owner_user=ds.owner_user,
-                    file_size=size,
+                    file_size=blob.size,
                     height=height,
                     width=width,
                     mime_type=meta["mime"],
@@ -204,12 +243,14 @@ class IngestionStore(Family):
                     time_created=now,
                     last_updated=now,
                     custom_metadata=dict(meta.get("customMetadata") or {}),
-                    data=data,
+                    data=blob.data,
+                    path=blob.path,
                 )
                 ds.assets[asset.asset_id] = asset
                 self._created("asset")
             session.succeeded += 1
-        session.blobs = {}
+        for leftover in blobs.values():
+            leftover.discard()
 
     # -- multipart uploads ----------------------------------------------------------------------------
 
@@ -245,7 +286,7 @@ class IngestionStore(Family):
                 content_type=fields["content_type"],
                 size_bytes=fields["size_bytes"],
                 part_count=parts,
-                time_created=now_ms(),
+                time_created=self._now_ms(),
             )
             ds.multiparts[upload.upload_id] = upload
             self._created("multipart_upload")
@@ -283,13 +324,6 @@ class IngestionStore(Family):
                 "headers": {"Content-Type": upload.content_type or "application/octet-stream"},
             }
 
-    def multipart_size(self, org_id: str, short_id: str, upload_id: str) -> int:
-        """The declared size of a multipart upload (0 if unknown): whether to keep its bytes."""
-        with self._lock:
-            ds = self._dataset_by_short(org_id, short_id)
-            found = ds.multiparts.get(upload_id)
-            return found.size_bytes if found is not None else 0
-
     def receive_part(
         self,
         org_id: str,
@@ -299,19 +333,24 @@ class IngestionStore(Family):
         data: Optional[bytes],
         received: Any = None,
     ) -> str:
-        """S3: store a part (its bytes, or only size and MD5 for a large upload); returns the
-        ETag (quoted MD5 hex) the client must echo back."""
+        """S3: store a part (in memory or spooled); returns the ETag (quoted MD5 hex) the client
+        must echo back. Callers holding plain bytes may pass only `data`."""
+        from .storage_uploads import received_bytes
+
+        if received is None:
+            received = received_bytes(data or b"")
         with self._lock:
             ds = self._dataset_by_short(org_id, short_id)
             found = ds.multiparts.get(upload_id)
             if found is None:
                 raise NotFound(f"Multipart upload {upload_id} not found")
             upload = self._live_multipart(ds, found.source, upload_id, part)
-            md5 = received.md5 if received is not None else hashlib.md5(data or b"").hexdigest()
-            size = received.size if received is not None else len(data or b"")
-            upload.parts[part] = data
-            upload.part_info[part] = (size, md5)
-            return f'"{md5}"'
+            previous = upload.parts.get(part)
+            if previous is not None:
+                previous.discard()
+            upload.parts[part] = received.blob
+            upload.part_info[part] = (received.size, received.md5)
+            return f'"{received.md5}"'
 
     def complete_part(
         self, org_id: str, dataset_id: str, source: str, upload_id: str, part: int, echo: JSON
@@ -336,13 +375,41 @@ class IngestionStore(Family):
             missing = [n for n in range(1, upload.part_count + 1) if n not in upload.completed_parts]
             if missing:
                 raise BadRequest(f"Multipart upload {upload_id} is missing completed parts {missing[:10]}")
-            pieces = [upload.parts.get(n) for n in range(1, upload.part_count + 1)]
-            data = None if any(p is None for p in pieces) else b"".join(p or b"" for p in pieces)
-            size = sum(upload.part_info[n][0] for n in range(1, upload.part_count + 1))
-            upload.state, upload.parts = "Completed", {}
+            received = self._assemble(upload)
+            upload.state = "Completed"
             upload.generation += 1
-            self._multipart_done(ds, upload, data, size)
+            self._multipart_done(ds, upload, received)
             return multipart_json(ds, upload)
+
+    def _assemble(self, upload: MultipartRecord) -> Any:
+        """The parts joined in order into one upload (a spooled file when large), with its CRC."""
+        from ..transfers.crc32c import Crc32c
+        from .storage_uploads import Received
+
+        pieces = [upload.parts[n] for n in range(1, upload.part_count + 1)]
+        total = sum(p.size for p in pieces)
+        crc = Crc32c()
+        if total <= self.state.upload_memory_limit:
+            data = b"".join(p.read(0, p.size) for p in pieces)
+            crc.update(data)
+            blob = Blob(data=data)
+        else:
+            fd, path = tempfile.mkstemp(prefix="multipart-", dir=self.state.spool_dir())
+            with os.fdopen(fd, "wb") as out:
+                for piece in pieces:
+                    for start in range(0, piece.size, 1024 * 1024):
+                        chunk = piece.read(start, min(piece.size, start + 1024 * 1024))
+                        crc.update(chunk)
+                        out.write(chunk)
+            blob = Blob(path=path)
+        self._drop_parts(upload)
+        return Received(total, "", crc.value, blob)
+
+    @staticmethod
+    def _drop_parts(upload: MultipartRecord) -> None:
+        for piece in upload.parts.values():
+            piece.discard()
+        upload.parts = {}
 
     def abort_multipart(self, org_id: str, dataset_id: str, source: str, upload_id: str) -> None:
         """A14: the file counts as errored (EUNKNOWN), so its session can still finish."""
@@ -350,26 +417,23 @@ class IngestionStore(Family):
             ds = self._dataset(org_id, dataset_id)
             upload = self._multipart(ds, source, upload_id)
             if upload.state == "Started":
-                upload.state, upload.parts = "Aborted", {}
+                upload.state = "Aborted"
+                self._drop_parts(upload)
                 upload.generation += 1
-                self._multipart_done(ds, upload, None, 0, failed=True)
+                self._multipart_done(ds, upload, None, failed=True)
 
     def _multipart_done(
         self,
         ds: DatasetRecord,
         upload: MultipartRecord,
-        data: Optional[bytes],
-        size: int,
+        received: Any,
         failed: bool = False,
     ) -> None:
-        from .storage_uploads import Received
-
         session = next((s for s in ds.ingestions.values() if s.ingestion_id == upload.ingestion_id), None)
         if session is None or session.op.done:
+            if received is not None:
+                received.blob.discard()
             return
         meta = next((a for a in session.assets if a["filename"] == upload.filename), None)
         if meta is not None:
-            # Without kept bytes the whole-file CRC is unknown: such files (> upload_keep_limit)
-            # are only size-checked (the protocol sends no CRC above 1 GiB anyway).
-            received = Received(size, "", None, data)
-            self._file_arrived(ds, session, meta, data, received, failed=failed)
+            self._file_arrived(ds, session, meta, received, failed=failed)

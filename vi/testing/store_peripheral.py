@@ -14,7 +14,7 @@ from . import views
 from .errors import BadRequest, Conflict, NotFound
 from .filters import AssetQuery
 from .pagination import Page, page_by_offset, page_by_seq
-from .records import DatasetRecord, DocRecord, FolderRecord, OrganizationRecord, now_ms
+from .records import DatasetRecord, DocRecord, FolderRecord, OrganizationRecord
 from .state import Family
 from .views_data import asset_source_json, folder_json
 from .views_training import deployment_statistics, doc_json
@@ -208,7 +208,7 @@ class PeripheralStore(Family):
         with self._lock:
             ds = self._dataset(org_id, dataset_id)
             folder = ds.folders.get(name)
-            now = now_ms()
+            now = self._now_ms()
             if folder is None:
                 folder = FolderRecord(name, self._next_seq(), owner, now, now)
                 ds.folders[name] = folder
@@ -293,7 +293,7 @@ class PeripheralStore(Family):
             ds = self._dataset(org_id, dataset_id)
             record = self._ontology(ds, ontology_id)
             versions = record.doc.setdefault("versions", [])
-            now = now_ms()
+            now = self._now_ms()
             if spec is not None:
                 record.doc["spec"] = copy.deepcopy(spec)
             version = {"version": len(versions) + 1, "note": note, "createDate": now}
@@ -422,7 +422,7 @@ class PeripheralStore(Family):
         self, collection: "OrderedDict[str, DocRecord]", doc_id: str, fields: JSON, replace: bool, kind: str
     ) -> Tuple[bool, DocRecord]:
         """PUT (`replace`): create or replace the caller fields; PATCH: merge (spec merged per key)."""
-        now = now_ms()
+        now = self._now_ms()
         attributes = fields.get("attributes")
         doc = {k: copy.deepcopy(v) for k, v in fields.items() if k != "attributes"}
         record = collection.get(doc_id)
@@ -503,7 +503,7 @@ class PeripheralStore(Family):
             org = self._org(org_id)
             for deployment_id in deployment_ids:
                 self._doc(org, "deployments", deployment_id)
-            now = now_ms()
+            now = self._now_ms()
             return {"items": {d: deployment_statistics(d, now) for d in deployment_ids}}
 
     def knowledge_base(self, org_id: str, project_id: str) -> JSON:

@@ -18,7 +18,7 @@ from .bodies import merge_attributes
 from .errors import BadRequest, NotFound
 from .operations import Operation
 from .pagination import Page, page_by_seq
-from .records import FlowRecord, ModelRecord, OrganizationRecord, RunRecord, TrainingProjectRecord, now_ms
+from .records import FlowRecord, ModelRecord, OrganizationRecord, RunRecord, TrainingProjectRecord
 from .state import Family
 from .views import run_json
 from .views_data import Signer
@@ -98,7 +98,7 @@ class TrainingStore(Family):
             project = spec.get("trainingProject", flow.get("trainingProject"))
             fingerprint = _fingerprint(spec, attributes)
             run = org.runs.get(run_id)
-            now = now_ms()
+            now = self._now_ms()
             if run is not None:
                 if run.fingerprint == fingerprint:
                     return run_json(org_id, run)
@@ -137,7 +137,7 @@ class TrainingStore(Family):
             return
         condition = _condition(run, "Training")
         if condition["status"] == "Waiting":
-            condition.update(status="Reached", lastTransitionTime=now_ms())
+            condition.update(status="Reached", lastTransitionTime=self._now_ms())
             run.generation += 1
             run.last_updated = condition["lastTransitionTime"]
 
@@ -184,7 +184,7 @@ class TrainingStore(Family):
                 run.killed_at = spec["killedAt"]
                 finished = _condition(run, "Finished")
                 if finished["status"] == "Waiting":
-                    when = now_ms()
+                    when = self._now_ms()
                     finished.update(
                         status="FailedReach",
                         lastTransitionTime=when,
@@ -196,7 +196,7 @@ class TrainingStore(Family):
             if "attributes" in fields:
                 run.attributes = merge_attributes(run.attributes, fields["attributes"])
             run.generation += 1
-            run.last_updated = max(run.last_updated, now_ms())
+            run.last_updated = max(run.last_updated, self._now_ms())
             run.fingerprint = None
             return run_json(org_id, run)
 
@@ -323,7 +323,7 @@ class TrainingStore(Family):
             org = self._org(org_id)
             fingerprint = _fingerprint(fields["spec"], fields.get("attributes"))
             flow = org.flows.get(flow_id)
-            now = now_ms()
+            now = self._now_ms()
             if flow is None:
                 flow = FlowRecord(
                     flow_id,
@@ -355,7 +355,7 @@ class TrainingStore(Family):
             if "attributes" in fields:
                 flow.attributes = merge_attributes(flow.attributes, fields["attributes"])
             flow.generation += 1
-            flow.last_updated = max(flow.last_updated, now_ms())
+            flow.last_updated = max(flow.last_updated, self._now_ms())
             flow.fingerprint = None
             return flow_json(org_id, flow)
 
@@ -431,7 +431,7 @@ class TrainingStore(Family):
             }
             fingerprint = _fingerprint(spec, fields.get("attributes"))
             project = org.training_projects.get(project_id)
-            now = now_ms()
+            now = self._now_ms()
             if project is None:
                 project = TrainingProjectRecord(
                     project_id, self._next_seq(), spec, now, now, dict(fields.get("attributes") or {})
@@ -455,7 +455,7 @@ class TrainingStore(Family):
             if "attributes" in fields:
                 project.attributes = merge_attributes(project.attributes, fields["attributes"])
             project.generation += 1
-            project.last_updated = max(project.last_updated, now_ms())
+            project.last_updated = max(project.last_updated, self._now_ms())
             project.fingerprint = None
             return training_project_json(org, project)
 

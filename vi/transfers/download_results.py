@@ -138,8 +138,9 @@ class DatasetDownloadResult:
 
     @property
     def asset_count(self) -> Dict[str, int]:
-        """Files in ``<split>/assets``, per split."""
-        return self._count("assets", lambda path: True)
+        """Files in ``<split>/images`` (the service's layout) or ``<split>/assets``, per split."""
+        images, assets = self._count("images", lambda path: True), self._count("assets", lambda path: True)
+        return {split: images[split] + assets[split] for split in images}
 
     @property
     def annotation_count(self) -> Dict[str, int]:

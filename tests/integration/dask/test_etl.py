@@ -8,14 +8,21 @@ import time
 
 import pytest
 
+from vi.testing.pictures import png_bytes
+
 from .data import make_dataset, skip_without_dask, stored_files  # noqa: E402
 
 skip_without_dask()
 
 
+#: The transform's output starts with a real picture header: the server reads it (and refuses a
+#: file whose header it cannot read, as the service does); the rest is the source reversed.
+HEADER = png_bytes(8, 8, (0, 0, 0))[:33]
+
+
 def reverse(source, target, record):
     """The job's transform: the file's bytes reversed; records the worker's pid for the test."""
-    target.write_bytes(source.read_bytes()[::-1])
+    target.write_bytes(HEADER + source.read_bytes()[::-1])
     pids = source.parent.parent.parent / "pids"
     pids.mkdir(exist_ok=True)
     (pids / record["filename"]).write_text(str(os.getpid()))
@@ -37,7 +44,7 @@ def _quiet(server, seconds=1.0, timeout=60.0):
 
 
 def _exact(server, target, expected):
-    assert stored_files(server, target) == {name: data[::-1] for name, data in expected.items()}
+    assert stored_files(server, target) == {name: HEADER + data[::-1] for name, data in expected.items()}
 
 
 def test_worker_killed_mid_upload_then_rerun_completes_exactly(vd, vi_server, vclient, dclient, tmp_path):
@@ -130,7 +137,7 @@ def test_every_file_reported_with_its_reason(vd, vi_server, vclient, dclient, tm
             raise ValueError("cannot read this one")
         if record["filename"] == names[1]:
             return False
-        target.write_bytes(source.read_bytes()[::-1])
+        target.write_bytes(HEADER + source.read_bytes()[::-1])
 
     bag = vd.etl_bag(
         vclient,

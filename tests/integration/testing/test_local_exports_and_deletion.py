@@ -68,11 +68,9 @@ def test_export_advances_and_serves_a_ranged_zip(api):
     full = storage_request(api, "GET", download["url"]).content
     assert len(full) == size
     names = zipfile.ZipFile(io.BytesIO(full)).namelist()
-    assert (
-        "training/annotations/annotations.jsonl" in names
-        and "validation/annotations/annotations.jsonl" in names
-    )
-    assert sum(1 for n in names if "/assets/" in n) == 12
+    assert {"training/images/", "validation/images/", "metadata.json"} <= set(names)
+    images = [n for n in names if "/images/" in n and not n.endswith("/")]
+    assert len(images) == 12 == sum(1 for n in names if n.endswith(".jsonl"))
     part = storage_request(api, "GET", download["url"], headers={"Range": "bytes=10-19"})
     assert part.status_code == 206
     assert part.content == full[10:20]
@@ -90,7 +88,7 @@ def test_storage_rejects_tampered_and_unsigned_urls(api):
     assert storage_request(api, "GET", url.replace("X-Vi-Signature=", "X-Vi-Signature=0")).status_code == 403
     assert storage_request(api, "GET", url.split("?")[0]).status_code == 403
     names = zipfile.ZipFile(io.BytesIO(storage_request(api, "GET", url).content)).namelist()
-    assert names == ["dump/annotations/annotations.jsonl"]  # annotations-only format: no asset files
+    assert names == ["dump/annotations/annotations.jsonl", "metadata.json"]  # annotations only: no images
 
 
 def test_export_failure_injection(api):

@@ -96,7 +96,12 @@ def test_annotation_import_completes_all_conditions_and_inserts(api):
             "contents": {"kind": "Caption", "contents": "imported"},
         },
     }
-    content = (json.dumps(line) + "\n" + json.dumps({"other": 1}) + "\n").encode()
+    public = {  # the same asset in the public Vi JSONL format
+        "id": 7,
+        "asset": {"type": "Image", "filename": asset["filename"], "width": 64, "height": 36},
+        "contents": {"type": "PhraseGrounding", "caption": "a public caption", "groundedPhrases": []},
+    }
+    content = (json.dumps(line) + "\n" + json.dumps(public) + "\n").encode()
     session, url = start_import(api, ds, content)
     assert IMPORT <= set(session) and session["kind"] == "AnnotationImportSession"
     assert statuses(session) == {"FilesInserted": "Waiting"}
@@ -120,8 +125,11 @@ def test_annotation_import_completes_all_conditions_and_inserts(api):
     }
     assert done["status"]["annotations"]["statusCount"] == {"Inserted": 2}
     annotations = api.get(api.ds(ds) + "/assets/" + asset["assetId"] + "/annotations").json()["items"]
-    assert [a["spec"]["contents"].get("contents") for a in annotations][-1] == "imported"
-    assert api.get(api.ds(ds)).json()["statistic"]["annotationTotal"] == 25
+    assert [a["spec"]["contents"].get("contents") for a in annotations][-2:] == [
+        "imported",
+        "a public caption",
+    ]
+    assert api.get(api.ds(ds)).json()["statistic"]["annotationTotal"] == 26
     sample = api.get(url + "/filesSample").json()
     assert sample["files"][0]["name"] == "annotations.jsonl" and sample["files"][0]["uploaded"] is True
     logs = api.get(url + "/logs").json()

@@ -6,6 +6,7 @@ import pytest
 
 import vi
 from vi.testing import LocalViServer
+from vi.testing.pictures import jpeg_bytes, png_bytes
 
 
 @pytest.fixture
@@ -18,11 +19,14 @@ def client():
             yield c
 
 
+ONE_JPG = jpeg_bytes(4, 3, (200, 10, 10))
+
+
 def test_upload_then_download_round_trip(client, tmp_path):
     dataset_id = client.datasets.create("transfers").dataset_id
     result = client.assets.upload(
         dataset_id,
-        assets_bytes=[("one.jpg", b"\xff\xd8one"), ("two.png", b"\x89PNGtwo")],
+        assets_bytes=[("one.jpg", ONE_JPG), ("two.png", png_bytes(3, 2, (0, 9, 0)))],
         timeout=30,
         poll_interval=0.02,
     )
@@ -32,7 +36,7 @@ def test_upload_then_download_round_trip(client, tmp_path):
     assert len(downloaded.downloaded) == 2 and not downloaded.failed
     folder = tmp_path / dataset_id
     assert sorted(p.name for p in folder.iterdir()) == ["one.jpg", "two.png"]
-    assert (folder / "one.jpg").read_bytes() == b"\xff\xd8one"
+    assert (folder / "one.jpg").read_bytes() == ONE_JPG
     storage = [r for r in client.server.stats.requests if r.path.startswith("/_storage")]
     assert storage and all("Authorization" not in r.headers for r in storage)
 

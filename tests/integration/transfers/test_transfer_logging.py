@@ -12,8 +12,9 @@ import pytest
 
 import vi
 from vi.testing import LocalViServer
+from vi.testing.pictures import png_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+PNG = png_bytes(8, 8, (0, 0, 0))[:33] + bytes(range(64))  # a real header: the server reads it
 
 
 def test_retry_warnings_stay_off_stderr_without_logging_configuration():

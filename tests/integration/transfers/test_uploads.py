@@ -10,6 +10,7 @@ import pytest
 
 import vi.transfers.asset_uploads as uploads
 from vi.errors import ViUploadError, ViValidationError
+from vi.testing.pictures import png_bytes
 from vi.transfers.crc32c import crc32c, to_signed
 from vi.transfers.uploads import upload_annotations, upload_assets
 
@@ -17,9 +18,12 @@ POLL = 0.02
 
 
 def png(seed, size):
-    """Deterministic bytes with a PNG signature (the server reads the header for width/height)."""
-    body = bytes((seed * 31 + i * 7) % 256 for i in range(max(0, size - 8)))
-    return (b"\x89PNG\r\n\x1a\n" + body)[:size]
+    """Deterministic bytes that start with a real PNG header (the server reads width/height from
+    it, and refuses an image whose header it cannot read), padded to `size` bytes (a header needs
+    33: anything shorter is cut and the server would refuse it)."""
+    header = png_bytes(1 + seed % 50, 1 + seed % 30, (seed % 256, 0, 0))[:33]  # signature + IHDR
+    body = bytes((seed * 31 + i * 7) % 256 for i in range(max(0, size - len(header))))
+    return (header + body)[:size]
 
 
 @pytest.fixture
@@ -291,7 +295,7 @@ def test_validation_happens_before_any_request(srv, vi_client, dataset, tmp_path
 
 def test_progress_callback_totals(srv, vi_client, dataset, tmp_path):
     srv.store.multipart_part_size = 1000
-    sizes = {"p1.png": 1200, "p2.png": 3000, "p3.png": 10}
+    sizes = {"p1.png": 1200, "p2.png": 3000, "p3.png": 40}
     paths = [write(tmp_path, n, png(i, s)) for i, (n, s) in enumerate(sizes.items())]
     events = []
     result = upload_assets(
@@ -327,7 +331,12 @@ def test_annotation_upload_imports_and_server_checks_the_checksum(srv, vi_client
         },
     }
     write(tmp_path, "ann/a.jsonl", (json.dumps(line) + "\n").encode())
-    write(tmp_path, "ann/sub/b.json", b'{"other": 1}\n')
+    public = {  # the same asset in the public Vi JSONL format
+        "id": 1,
+        "asset": {"type": "Image", "filename": asset.filename, "width": 1, "height": 1},
+        "contents": {"type": "PhraseGrounding", "caption": "public", "groundedPhrases": []},
+    }
+    write(tmp_path, "ann/sub/b.json", (json.dumps(public) + "\n").encode())
     write(tmp_path, "ann/readme.txt", b"ignored")
     srv.stats.reset()
     result = upload_annotations(vi_client, dataset, tmp_path / "ann", poll_interval=POLL)

@@ -10,9 +10,10 @@ import pytest
 import vi
 from vi.errors import ViClientClosedError, ViError, ViPermissionError, ViUploadError
 from vi.testing import LocalViServer
+from vi.testing.pictures import png_bytes
 from vi.transfers.uploads import upload_assets
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+PNG = png_bytes(8, 8, (0, 0, 0))[:33] + bytes(range(64))  # a real header: the server reads it
 LINE = b'{"not": "an annotation line of this dataset"}\n'
 
 
