@@ -237,7 +237,7 @@ def run_body(flow, **extra):
 
 
 def test_run_put_create_is_idempotent_and_advances_to_models(api):
-    api.server.operations.delay = 0.03
+    api.server.operations.delay = 60.0  # nothing advances until finish_all (no wall-clock race)
     flow = api.get(api.ws + "/flows").json()["items"][0]["spec"]
     url = api.ws + "/runs/0b7c9f7e-1f5e-4b8e-9a63-6b9d2f1c4e11"
     first = api.request("PUT", url, json=run_body(flow, trainingProject=None))
@@ -250,7 +250,7 @@ def test_run_put_create_is_idempotent_and_advances_to_models(api):
     assert run["runId"] == "0b7c9f7e-1f5e-4b8e-9a63-6b9d2f1c4e11"
     assert statuses(run) == {"Started": "Reached", "Training": "Waiting", "Finished": "Waiting"}
     assert api.get(url + "/outputs", params={"intent": "sdkLocalDeploy"}).json()["items"] == []
-    time.sleep(0.07)
+    api.server.operations.finish_all()
     finished = api.get(url).json()
     assert statuses(finished) == {"Started": "Reached", "Training": "Reached", "Finished": "Reached"}
     models = api.get(url + "/outputs", params={"intent": "sdkLocalDeploy"}).json()["items"]
