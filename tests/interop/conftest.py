@@ -38,6 +38,8 @@ from vi.testing import LocalViServer
 
 OFFICIAL_PACKAGE = "vi-sdk"
 OFFICIAL_VERSION = "0.1.0b7"
+#: the `dataset` extra brings what the official dataset loader (`vi.dataset.loaders`) imports
+OFFICIAL_EXTRAS = "dataset"
 SCRIPT_TIMEOUT = 120  # seconds for one official-client script
 INSTALL_TIMEOUT = 900  # seconds for building the virtualenv and `pip install`
 MARKER = "VI-INTEROP-RESULT "
@@ -119,7 +121,8 @@ def _official_is_usable(python: Path) -> bool:
         return False
     check = (
         "import importlib.metadata as m, vi, sys; "
-        f"assert m.version({OFFICIAL_PACKAGE!r}) == {OFFICIAL_VERSION!r}; print(vi.__file__)"
+        f"assert m.version({OFFICIAL_PACKAGE!r}) == {OFFICIAL_VERSION!r}; "
+        "import vi.dataset.loaders; print(vi.__file__)"
     )
     try:
         out = _run(
@@ -149,9 +152,9 @@ def _build_venv(venv: Path) -> None:
     _run(create, timeout=INSTALL_TIMEOUT, what="creating the official client's virtualenv", env=env)
     python = _venv_python(venv)
     _run(
-        [str(python), "-m", "pip", "install", "--quiet", f"{OFFICIAL_PACKAGE}=={OFFICIAL_VERSION}"],
+        [str(python), "-m", "pip", "install", "--quiet", f"{OFFICIAL_PACKAGE}[{OFFICIAL_EXTRAS}]=={OFFICIAL_VERSION}"],
         timeout=INSTALL_TIMEOUT,
-        what=f"pip install {OFFICIAL_PACKAGE}=={OFFICIAL_VERSION}",
+        what=f"pip install {OFFICIAL_PACKAGE}[{OFFICIAL_EXTRAS}]=={OFFICIAL_VERSION}",
         env=env,
     )
 
@@ -162,7 +165,7 @@ def official_python(pytestconfig: pytest.Config) -> Path:
     if sys.version_info < (3, 10):
         pytest.fail(f"{OFFICIAL_PACKAGE} {OFFICIAL_VERSION} needs Python >= 3.10; run tox -e interop on one")
     impl = platform.python_implementation().lower()
-    key = f"{OFFICIAL_PACKAGE}-{OFFICIAL_VERSION}-{impl}{sys.version_info[0]}.{sys.version_info[1]}"
+    key = f"{OFFICIAL_PACKAGE}-{OFFICIAL_EXTRAS}-{OFFICIAL_VERSION}-{impl}{sys.version_info[0]}.{sys.version_info[1]}"
     venv = _cache_root(pytestconfig) / key
     python = _venv_python(venv)
     marker = venv / ".vi-interop-complete"
