@@ -152,7 +152,14 @@ def _build_venv(venv: Path) -> None:
     _run(create, timeout=INSTALL_TIMEOUT, what="creating the official client's virtualenv", env=env)
     python = _venv_python(venv)
     _run(
-        [str(python), "-m", "pip", "install", "--quiet", f"{OFFICIAL_PACKAGE}[{OFFICIAL_EXTRAS}]=={OFFICIAL_VERSION}"],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            f"{OFFICIAL_PACKAGE}[{OFFICIAL_EXTRAS}]=={OFFICIAL_VERSION}",
+        ],
         timeout=INSTALL_TIMEOUT,
         what=f"pip install {OFFICIAL_PACKAGE}[{OFFICIAL_EXTRAS}]=={OFFICIAL_VERSION}",
         env=env,
