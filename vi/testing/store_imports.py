@@ -257,10 +257,10 @@ class ImportStore(Family):
             named, parts = parse_line(ds, line)
             category = item.get("category") if isinstance(item.get("category"), str) else None
             default = ds.tags.get(category or "", next(iter(ds.tags.values()), 0))
+            caption = next((p["caption"] for p in parts if p["role"] == "Caption"), "")
             for part in parts:
-                caption = next((p["caption"] for p in parts if p["role"] == "Caption"), "")
                 phrase = caption[part["target"][0] : part["target"][1]] if part.get("target") else ""
-                part["tag"] = ds.tags.get(phrase, default)
+                part["tag"] = ds.tags.get(phrase, default) if part.get("target") else default
             return named, parts
         asset = ds.assets.get(item["assetId"]) if isinstance(item.get("assetId"), str) else None
         if asset is None and isinstance(item.get("filename"), str):

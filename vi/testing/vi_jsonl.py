@@ -18,6 +18,8 @@ A line describes one image and all its annotations::
 * ``bounds`` lists boxes as ``[xmin, ymin, xmax, ymax]``, normalised to 0..1 of the image.
 * An asset without annotations still has its line, with empty contents (no caption and no
   phrases, or no interactions).
+* ``category`` names the tag of the caption (or first interaction), or is null; on import it
+  tags the caption, and each box is tagged with the tag its phrase names (else the category).
 
 On import, ``id`` may be an integer or a string and ``category`` is optional; lines are matched to
 assets by ``asset.filename``. A line that is not such an object, names no asset of the dataset, or
@@ -83,11 +85,13 @@ def line_annotations(ds: DatasetRecord, asset: AssetRecord) -> JSON:
 
 def asset_line(ds: DatasetRecord, asset: AssetRecord) -> JSON:
     """The public line of one asset (see the module docstring)."""
+    names = {tag: name for name, tag in ds.tags.items()}
+    first = min(asset.annotations.values(), key=lambda a: a.seq, default=None)
     return {
         "id": asset.asset_id,
         "asset": {"type": "Image", "filename": asset.filename, "width": asset.width, "height": asset.height},
         "contents": line_annotations(ds, asset),
-        "category": None,
+        "category": names.get(first.tag) if first is not None else None,
     }
 
 

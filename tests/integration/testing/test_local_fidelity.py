@@ -493,3 +493,33 @@ def test_store_helpers_take_the_short_dataset_id_the_sdk_returns():
     )
     with pytest.raises(LookupError):
         server.store.add_assets(server.organization_id, "nope", 1)
+
+
+# -- 2 + 3: what an export writes, an import reads back ------------------------------------------------
+
+
+def test_vi_jsonl_export_imports_into_a_copy_with_the_same_annotations(raw, server):
+    source = first_dataset(raw)
+    archive = export(raw, source, "ViJsonl")
+    lines = archive.read("dump/annotations/annotations.jsonl")
+    org = server.organization_id
+    copy = raw.new_dataset("copy")
+    originals = raw.assets(source)
+    files = {
+        name: (a["metadata"]["mimeType"], server.store.asset_bytes(org, source, a["assetId"]))
+        for name, a in originals.items()
+    }
+    assert raw.upload(copy, files)["status"]["progressCount"]["succeeded"] == 12
+    tags = raw.call("GET", raw.ds(source)).json()["tags"]
+    raw.call("PATCH", raw.ds(copy), json={"name": "copy"})
+    server.store._dataset(org, copy).tags = dict(tags)  # same tag names and ids as the source
+    done = raw.import_lines(copy, {"export.jsonl": lines}, policy="RejectSession")
+    assert done["status"]["annotations"]["statusCount"] == {"Inserted": 12}
+
+    def shape(dataset_id, asset):
+        parts = raw.annotations(dataset_id, asset["assetId"])
+        return sorted((p["spec"]["tag"], json.dumps(p["spec"]["contents"], sort_keys=True)) for p in parts)
+
+    copied = raw.assets(copy)
+    for name, asset in originals.items():
+        assert shape(copy, copied[name]) == shape(source, asset), name
