@@ -2,7 +2,6 @@
 dataset deletion."""
 
 import io
-import time
 import zipfile
 
 import pytest
@@ -44,7 +43,7 @@ def storage_request(api, method, url, **kwargs):
 
 def test_export_advances_and_serves_a_ranged_zip(api):
     ds = api.first_dataset_id()
-    api.server.operations.delay = 0.05
+    api.server.operations.delay = 60.0  # nothing finishes until finish_all: no wall-clock race
     body = {"spec": {"format": "ViFull", "options": {"normalized": True, "splitRatio": 0.5}}}
     created = api.request("POST", api.ds(ds) + "/datasetExports", json=body)
     assert created.status_code == 200, created.text
@@ -55,7 +54,7 @@ def test_export_advances_and_serves_a_ranged_zip(api):
     assert "downloadUrl" not in export["status"]
     url = api.ds(ds) + "/datasetExports/" + export["datasetExportId"]
     assert statuses(api.get(url).json())["Finished"] == "Waiting"
-    time.sleep(0.06)
+    api.server.operations.finish_all()
     done = api.get(url).json()
     assert statuses(done) == {"Started": "Reached", "Finished": "Reached"}
     assert_ms(done["metadata"]["lastUpdated"])
@@ -147,7 +146,7 @@ def test_fail_next_rejects_unknown_kind():
 
 
 def test_bulk_deletion_deletes_matching_assets_when_finished(api):
-    api.server.operations.delay = 0.05
+    api.server.operations.delay = 60.0  # nothing finishes until finish_all: no wall-clock race
     ds = api.first_dataset_id()
     body = {"spec": {"filter": "frame_000", "metadataQuery": None, "ruleQuery": None, "strictQuery": None}}
     created = api.request("POST", api.ds(ds) + "/deleteManyAssetsSessions", json=body)
@@ -156,7 +155,7 @@ def test_bulk_deletion_deletes_matching_assets_when_finished(api):
     assert BULK <= set(session)
     assert statuses(session) == {"Started": "Reached", "Finished": "Waiting"}
     assert api.get(api.ds(ds) + "/assets:count").json() == {"count": 12}  # nothing deleted yet
-    time.sleep(0.06)
+    api.server.operations.finish_all()
     done = api.get(api.ds(ds) + "/deleteManyAssetsSessions/" + session["deleteManyAssetsSessionId"]).json()
     assert statuses(done) == {"Started": "Reached", "Finished": "Reached"}
     assert done["status"]["deletedCount"] == 9  # frame_0001 … frame_0009
@@ -203,12 +202,12 @@ def test_bulk_deletion_bad_body_is_400(api, spec, field):
 
 
 def test_dataset_deletion_operation_progresses_and_can_fail(api):
-    api.server.operations.delay = 0.05
+    api.server.operations.delay = 60.0  # nothing finishes until finish_all: no wall-clock race
     first, second = [d["datasetId"] for d in api.get(api.ws + "/datasets", params={"s": 2}).json()["items"]]
     deleted = api.request("DELETE", api.ds(first)).json()
     assert statuses(deleted) == {"Started": "Reached", "Finished": "Waiting"}
     assert statuses(api.get(api.ds(first) + "/deleteOperation").json())["Finished"] == "Waiting"
-    time.sleep(0.06)
+    api.server.operations.finish_all()
     assert statuses(api.get(api.ds(first) + "/deleteOperation").json())["Finished"] == "Reached"
     api.server.operations.fail_next("dataset_deletion", reason="Locked", message="dataset is locked")
     api.request("DELETE", api.ds(second))
