@@ -57,8 +57,13 @@ class Cli:
 
 
 def make_images(folder, count, size=2048, prefix="img"):
-    """``count`` small distinct .jpg files (random-looking bytes; the server checks only names)."""
+    """``count`` small distinct .jpg files: a real JPEG (the server reads its header and refuses
+    unreadable images) followed by random bytes, so every file differs."""
+    from vi.testing.pictures import jpeg_bytes
+
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(count):
-        (folder / ("%s%03d.jpg" % (prefix, i))).write_bytes(b"\xff\xd8\xff" + os.urandom(size))
+        (folder / ("%s%03d.jpg" % (prefix, i))).write_bytes(
+            jpeg_bytes(8, 8, (i % 256, 0, 0)) + os.urandom(size)
+        )
     return folder

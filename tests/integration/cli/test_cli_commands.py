@@ -155,7 +155,11 @@ def test_upload_download_export_and_annotations_round_trip(cli, client, tmp_path
     assert os.path.isdir(got["save_path"])
     # annotations: import a file, export in a format
     asset = client.assets.list(dataset_id).items[0]
-    line = {"asset_id": asset.asset_id, "caption": "a shelf"}
+    line = {  # one line of the public Vi JSONL format
+        "id": 1,
+        "asset": {"type": "Image", "filename": asset.filename, "width": 8, "height": 8},
+        "contents": {"type": "PhraseGrounding", "caption": "a shelf", "groundedPhrases": []},
+    }
     labels = tmp_path / "labels.jsonl"
     labels.write_text(json.dumps(line) + "\n")
     rows = cli.jsonl("annotations", "import", dataset_id, labels, "--poll-interval", "0.05")
