@@ -158,6 +158,9 @@ class DocumentSchema(Schema):
 
     class Meta:
         unknown = EXCLUDE
+        # declaration order on marshmallow 3 too (4 always keeps it): fields, errors and the
+        # generated loaders then walk a document in the same order on every supported version
+        ordered = True
 
     @post_load(pass_original=True)
     def _make_model(self, data: Dict[str, Any], original: Any, **kwargs: Any) -> Any:
