@@ -182,6 +182,11 @@ class Sender:
         if debug:
             policy.trace_request(call)
         started = time.monotonic()
+        # Failures are raised after the ``except`` block, not inside it: an exception raised
+        # there keeps the transport's exception as its ``__context__`` (``from None`` only hides
+        # it), and that exception holds the request, Authorization header included. Whoever
+        # pickles errors with their chain (Dask's workers do) would carry the secret along.
+        failure: Optional[ViError] = None
         try:
             response = self._transport.request(
                 call.method,
@@ -194,18 +199,22 @@ class Sender:
                 allow_redirects=True,
             )
         except TransportClosed:
-            raise ViClientClosedError(method=call.method, path=call.where) from None
+            failure = ViClientClosedError(method=call.method, path=call.where)
         except requests.RequestException as err:
             if self._is_closed():
-                raise ViClientClosedError(method=call.method, path=call.where) from None
-            raise transport_error(err, self._timeout) from None
+                failure = ViClientClosedError(method=call.method, path=call.where)
+            else:
+                failure = transport_error(err, self._timeout)
         except (AttributeError, TypeError, ValueError) as err:
             # A pool torn down by close() in another thread surfaces as odd errors from urllib3.
             if self._is_closed():
-                raise ViClientClosedError(method=call.method, path=call.where) from None
-            if not policy.wraps_odd_errors:
+                failure = ViClientClosedError(method=call.method, path=call.where)
+            elif not policy.wraps_odd_errors:
                 raise
-            raise ViNetworkError("Request to the Vi API failed: %s" % short_text(err)) from None
+            else:
+                failure = ViNetworkError("Request to the Vi API failed: %s" % short_text(err))
+        if failure is not None:
+            raise failure
         if debug:
             policy.trace_response(call, response, started)
         if not call.accepts(response.status_code):

@@ -134,6 +134,20 @@ def test_client_and_config_reprs_hide_the_key(server, secret):
         assert client.config.secret_key.reveal() == secret  # the value is there, just never shown
 
 
+def chained(error):
+    """The error and every exception chained to it (cause and context), as Dask's workers pickle
+    them when a task fails (its exception travels to the scheduler with its chain)."""
+    seen = []
+    todo = [error]
+    while todo:
+        exc = todo.pop()
+        if exc is None or any(exc is s for s in seen):
+            continue
+        seen.append(exc)
+        todo += [exc.__cause__, exc.__context__]
+    return seen
+
+
 def test_errors_of_failing_calls_hide_the_key(server, secret):
     seen = set()
     for label, call in failing_calls(server, secret):
@@ -145,6 +159,9 @@ def test_errors_of_failing_calls_hide_the_key(server, secret):
         assert_hidden(secret, *error_texts(error))
         restored = pickle.loads(pickle.dumps(error))
         assert_hidden(secret, pickle.dumps(error), *error_texts(restored))
+        # the transport's own exception holds the request, Authorization header included
+        for exc in chained(error):
+            assert_hidden(secret, pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL))
         assert type(restored) is type(error) and restored.status_code == error.status_code, label
     server.faults.clear()
     assert {
