@@ -4,7 +4,7 @@
 loading) that a well-formed response never needs. This module reads a schema's declared fields
 once and generates a plain Python function that builds the same model objects for valid input.
 
-The schemas stay the single source of truth (DESIGN decision 6): nothing here restates a field.
+The schemas stay the single source of truth: nothing here restates a field.
 And the fast path never produces an error of its own: at the first value it does not recognise
 as valid it gives up, and the caller loads the same document through ``Schema.load``, so every
 error message is marshmallow's. ``tests/property/test_fastload.py`` checks both promises with

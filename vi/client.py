@@ -1,7 +1,7 @@
 """``vi.Client``: the composition root. It resolves configuration, builds the transport and the
 requester, exposes the resources, and owns the life cycle of all of it.
 
-The life cycle is the one ``docs/resource-management`` describes (DESIGN decision 8): open
+The life cycle is the one ``docs/resource-management`` describes: open
 until ``close()``; ``close()`` is idempotent and thread-safe; a closed client refuses requests
 before any I/O; a client dropped while open warns (``ResourceWarning``) and frees its sockets.
 """
@@ -101,7 +101,7 @@ class Client:
             for prefix, adapter in dict(adapters).items():
                 _check_adapter(prefix, adapter)
         # VI_LOG_* variables apply with or without a config; handlers and files appear only
-        # when a config or the environment asks for them (DESIGN decision 9).
+        # when a config or the environment asks for them.
         effective = (logging_config or LoggingConfig()).resolved()
         self._logging_config = effective
         if logging_config is not None or effective.enable_console or effective.enable_file:
@@ -293,7 +293,7 @@ class Client:
             " closed" if self._closed else "",
         )
 
-    # -- pickling (DESIGN decision 7) ----------------------------------------------------
+    # -- pickling ----------------------------------------------------
     def __getstate__(self) -> Dict[str, Any]:
         """Configuration only: a fresh pool is built on arrival, mounted adapters stay behind,
         and the secret key travels only with ``pickle_secret=True``."""

@@ -505,7 +505,7 @@ def _check_endpoint(value: Any) -> str:
             "endpoint must not have a query or fragment, got %r" % value,
             error_code=ViErrorCode.INVALID_PARAMETER,
         )
-    # A path prefix (a reverse proxy's /api) is kept, unlike the official client (PROTOCOL §16.5).
+    # A path prefix (a reverse proxy's /api) is kept, unlike the official client.
     return value.rstrip("/")
 
 
@@ -573,7 +573,7 @@ def _check_retry(max_retries: Any, retry_config: Any) -> RetryConfig:
         return retry_config
     if max_retries is None:
         return RetryConfig()
-    # 0 means "no retries" here; the official client silently turns it into 3 (PROTOCOL §16.4).
+    # 0 means "no retries" here; the official client silently turns it into 3.
     try:
         return RetryConfig(max_retries=max_retries)
     except ValueError as err:

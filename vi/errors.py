@@ -1,4 +1,4 @@
-"""The ``ViError`` hierarchy and the HTTP status mapping (PROTOCOL §12, DESIGN decision 5).
+"""The ``ViError`` hierarchy and the HTTP status mapping (403 is a permission error, distinct from a bad key).
 
 Every error the SDK raises on purpose is a :class:`ViError`, so ``except vi.ViError`` is enough
 to catch anything the service or the client can throw at a caller. Errors are plain data:
@@ -399,7 +399,7 @@ _STATUS_CLASSES: Dict[int, Type[ViError]] = {
 
 
 def error_for_status(status: int) -> Type[ViError]:
-    """The exception class for an HTTP status, per PROTOCOL §12.2 with 403 → ViPermissionError."""
+    """The exception class for an HTTP status, as the service documents it, with 403 → ViPermissionError."""
     cls = _STATUS_CLASSES.get(status)
     if cls is not None:
         return cls

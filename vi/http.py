@@ -2,7 +2,7 @@
 
 Everything about *how* to talk to the Vi API lives here, once; resources only say *what* to
 ask for, and :class:`vi.send.Sender` does the sending, retrying and logging. Credentials are
-attached per request (DESIGN decision 4), so storage URLs and redirects to other hosts, which
+attached per request, so storage URLs and redirects to other hosts, which
 go through the same session, never see them.
 """
 

@@ -1,4 +1,4 @@
-"""The one retry layer (DESIGN decision 3): which failures are retried, how long to wait, how often.
+"""The one retry layer: which failures are retried, how long to wait, how often.
 
 urllib3's own retries are off, so every retry decision of a client is made here, once, for API
 calls and storage requests alike. Three small pieces, each readable on its own:

@@ -1,4 +1,4 @@
-"""An ``HTTPAdapter`` whose pool limits mean what the guide says (DESIGN decision 1).
+"""An ``HTTPAdapter`` whose pool limits mean what the guide says.
 
 ``requests`` leaves urllib3 pools non-blocking by default: with more threads than
 ``pool_maxsize`` it opens extra connections and then discards them with "Connection pool is

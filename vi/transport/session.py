@@ -1,10 +1,9 @@
 """The transport: one ``requests.Session`` with our pooled adapter and any adapters the user
 mounts. It knows nothing about Vi; it only sends what the requester hands it.
 
-Ownership is explicit (DESIGN decision 2): ``close()`` closes what this object built and
+Ownership is explicit: ``close()`` closes what this object built and
 unmounts, without closing, what the user mounted. After ``os.fork()`` the child builds a
-fresh session on first use and never touches the sockets it inherited from the parent
-(DESIGN decision 7).
+fresh session on first use and never touches the sockets it inherited from the parent.
 """
 
 from __future__ import annotations
