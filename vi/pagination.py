@@ -8,6 +8,12 @@ page, which the caller owns).
 Unlike the official client, every listing continues to the end (it stops after one page) and
 a server that sends a token twice ends the walk with :class:`vi.errors.PaginationError` instead
 of looping forever.
+
+A walk (``all_items()``, ``pages()``, iterating a page or a resource) fetches the pages after the
+first one as large as the API allows, unless the caller chose a page size: walking 5,000 items
+20 ms away then takes 6 requests instead of 500. The caller "did not choose" when the size is
+:data:`DEFAULT_PAGE_SIZE` itself, an ``int`` that remembers it is the default (an explicit
+``page_size=10`` is a plain ``int`` and holds for every page).
 """
 
 from __future__ import annotations
@@ -37,11 +43,27 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "optional_paging",
+    "walk_size",
 ]
 
 T = TypeVar("T")
 
-DEFAULT_PAGE_SIZE = 10
+
+class _DefaultPageSize(int):
+    """The page size nobody chose: equal to 10 (and sent as ``10``), recognisably the default."""
+
+
+#: Items per page when the caller gives no ``page_size`` (the official client's 10). Walks
+#: fetch the pages after the first with :data:`MAX_PAGE_SIZE` instead (see :func:`walk_size`).
+DEFAULT_PAGE_SIZE: int = _DefaultPageSize(10)
+
+
+def walk_size(page_size: Optional[int]) -> int:
+    """The page size for the pages a walk fetches after the first: the caller's choice, or the
+    largest page when the caller made none (``page_size`` is the default, or absent)."""
+    if page_size is None or isinstance(page_size, _DefaultPageSize):
+        return MAX_PAGE_SIZE
+    return page_size
 
 
 class Page(Generic[T]):
@@ -85,6 +107,21 @@ class Page(Generic[T]):
 
     def __repr__(self) -> str:
         return "Page(items=%d, next_page=%s)" % (len(self.items), "yes" if self.next_page else "no")
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when ``name`` is not an attribute of Page: most often the slip
+        # ``for d in client.datasets.list(): d.name``, where ``d`` is a page, not a dataset.
+        if name.startswith("__") or name in Page.__slots__:
+            raise AttributeError(name)
+        items = object.__getattribute__(self, "items")
+        of_items = bool(items) and hasattr(items[0], name)
+        raise AttributeError(
+            "'Page' object has no attribute %r%s. A Page is one page of a listing, and iterating "
+            "a Page yields pages (as in the official client), not items: use page.items for the "
+            "items of this page, or page.all_items() for every item across pages "
+            "(for item in client.datasets.list().all_items(): ...)."
+            % (name, " (its items have one)" if of_items else "")
+        )
 
     @property
     def has_next(self) -> bool:

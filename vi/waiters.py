@@ -2,7 +2,10 @@
 
 Every waiter in ``vi`` is :func:`wait_until_done` with a different ``poll``/``done``/``failed``
 triple: the first poll is immediate, failure is checked before success on every poll, and the
-loop sleeps ``poll_interval`` seconds between polls. Unlike the official client's waiters, this
+loop sleeps between polls: :data:`FIRST_POLL_DELAY` after the first, twice as long after each
+next one, up to ``poll_interval`` (the cap). An operation that finishes in a fraction of a
+second is noticed in a fraction of a second, and a long one is still polled only every
+``poll_interval`` seconds. Unlike the official client's waiters, this
 one takes a ``timeout`` (``ViTimeoutError`` when it passes) and never swallows Ctrl-C.
 
 ``sleep`` and ``clock`` are parameters so tests (and callers with their own scheduling) can
@@ -33,6 +36,11 @@ T = TypeVar("T")
 #: official client uses 10 s.)
 DEFAULT_POLL_INTERVAL = 3.0
 
+#: Seconds before the second poll; the delay then doubles up to ``poll_interval``.
+FIRST_POLL_DELAY = 0.1
+#: How much longer each wait is than the one before, until it reaches ``poll_interval``.
+POLL_BACKOFF = 2.0
+
 REACHED = "Reached"
 FAILED = "FailedReach"
 
@@ -55,6 +63,8 @@ def wait_until_done(
     what failed) raises :class:`~vi.errors.ViOperationError` with it. When ``timeout`` seconds
     have passed since the first poll without success, :class:`~vi.errors.ViTimeoutError` is
     raised; the last poll happens at the deadline, so a ``timeout`` of 0 means "poll once".
+    Between polls it waits :data:`FIRST_POLL_DELAY` seconds, then twice as long each time, never
+    more than ``poll_interval`` and never past the deadline.
     Errors raised by ``poll`` itself (network, 404, …) propagate unchanged.
 
     ``what`` names the operation in error messages; ``describe(result)`` adds the last state
@@ -64,6 +74,7 @@ def wait_until_done(
     started = clock()
     deadline = None if timeout is None else started + timeout
     polls = 0
+    pause = min(FIRST_POLL_DELAY, poll_interval)
     while True:
         result = poll()
         polls += 1
@@ -88,8 +99,9 @@ def wait_until_done(
                 details={"operation": what, "timeout": timeout, "polls": polls},
                 suggestion="Wait longer (timeout=None waits forever), or check the operation's status.",
             )
-        delay = poll_interval if deadline is None else min(poll_interval, max(deadline - now, 0.0))
+        delay = pause if deadline is None else min(pause, max(deadline - now, 0.0))
         sleep(delay)
+        pause = min(pause * POLL_BACKOFF, poll_interval)
 
 
 def _capitalised(text: str) -> str:

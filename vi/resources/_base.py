@@ -29,7 +29,7 @@ from urllib.parse import quote
 from ..checks import check_id, check_page_size
 from ..documents import Document, decode, decode_many, json_type
 from ..errors import ViClientClosedError, ViInvalidParameterError, ViResponseError
-from ..pagination import DEFAULT_PAGE_SIZE, Page
+from ..pagination import DEFAULT_PAGE_SIZE, Page, walk_size
 from ..waiters import all_reached, condition_reached, describe_conditions, failed_condition, wait_until_done
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -230,26 +230,29 @@ class Resource:
         the same query (filters survive every page).
 
         ``document=None`` keeps items as dicts (endpoints that return free-form objects).
-        ``page_size=None`` leaves ``s`` out (the endpoints whose official methods send it only
-        when given); ``params_first`` puts the other parameters before ``p``/``s``."""
+        ``page_size=None`` leaves ``s`` out of the first request (the endpoints whose official
+        methods send it only when given); ``params_first`` puts the other parameters before
+        ``p``/``s``. The pages a walk fetches after the first are of ``walk_size(page_size)``:
+        the largest page unless the caller chose a size."""
         if page_size is not None:
             check_page_size(page_size)
         base: Dict[str, Any] = {k: v for k, v in (params or {}).items() if v is not None}
+        walking = walk_size(page_size)
 
-        def fetch(token: Optional[str]) -> Page[Any]:
+        def fetch(token: Optional[str], size: Optional[int]) -> Page[Any]:
             query: Dict[str, Any] = dict(base) if params_first else {}
             if token is not None:
                 query["p"] = token
-            if page_size is not None:
-                query["s"] = str(page_size)
+            if size is not None:
+                query["s"] = str(size)
             if not params_first:
                 query.update(base)
             body = self._call("GET", path, params=query)
-            return self._page(body, document, what, fetch)
+            return self._page(body, document, what, lambda next_token: fetch(next_token, walking))
 
         if page_token is not None and not (isinstance(page_token, str) and page_token):
             raise ViInvalidParameterError("page_token", "page_token must be a non-empty string")
-        return fetch(page_token)
+        return fetch(page_token, page_size)
 
     def _get_dict(
         self,

@@ -86,7 +86,12 @@ def test_organizations_is_iterable_over_all_pages():
     p2["items"][0]["name"] = "Second"
     fake = FakeRequester(p1, p2)
     assert [o.name for o in Organizations(fake)] == ["Acme Robotics", "Second"]
-    assert fake.calls[1] == ("GET", "/workspaces", [("p", "tok2"), ("s", "10")], None)
+    assert fake.calls[1] == (
+        "GET",
+        "/workspaces",
+        [("p", "tok2"), ("s", "1000")],
+        None,
+    )  # the walk: largest pages
 
 
 # -- datasets ---------------------------------------------------------------------------------
@@ -485,7 +490,7 @@ def test_runs_list_get_iterate():
     assert len(list(runs)) == 2
     assert fake.calls[0] == ("GET", WS + "/runs", [("s", "10")], None)
     assert fake.calls[1] == ("GET", WS + "/runs/run-7f3a", None, None)
-    assert fake.calls[3] == ("GET", WS + "/runs", [("p", "r2"), ("s", "10")], None)
+    assert fake.calls[3] == ("GET", WS + "/runs", [("p", "r2"), ("s", "1000")], None)
 
 
 # -- malformed pages --------------------------------------------------------------------------

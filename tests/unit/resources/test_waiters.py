@@ -45,19 +45,34 @@ def cond(name, status, reason=None, message=None):
 
 
 # -- the generic loop -------------------------------------------------------------------------
-def test_returns_the_first_done_result_polling_immediately_then_every_interval():
+def test_returns_the_first_done_result_polling_immediately_then_backing_off_to_the_interval():
     clock = FakeClock()
-    results = iter([1, 2, 3, 4])
+    results = iter(range(1, 20))
     value = wait_until_done(
         lambda: next(results),
-        done=lambda v: v == 3,
+        done=lambda v: v == 9,
         failed=lambda v: None,
         poll_interval=2.5,
         sleep=clock.sleep,
         clock=clock.clock,
     )
-    assert value == 3
-    assert clock.sleeps == [2.5, 2.5]
+    assert value == 9
+    # fast first (an operation done in 0.2 s is seen after 0.3 s, not 2.5 s), then capped
+    assert clock.sleeps == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.6, 2.5, 2.5, 2.5])
+
+
+def test_a_poll_interval_below_the_first_delay_is_used_from_the_start():
+    clock = FakeClock()
+    results = iter(range(1, 20))
+    wait_until_done(
+        lambda: next(results),
+        done=lambda v: v == 4,
+        failed=lambda v: None,
+        poll_interval=0.02,
+        sleep=clock.sleep,
+        clock=clock.clock,
+    )
+    assert clock.sleeps == [0.02, 0.02, 0.02]
 
 
 def test_failure_is_checked_before_success():
@@ -92,10 +107,12 @@ def test_timeout_raises_after_a_last_poll_at_the_deadline():
             clock=clock.clock,
             describe=lambda v: "state " + v,
         )
-    assert polls == [100.0, 104.0, 108.0, 110.0]
-    assert clock.sleeps == [4, 4, 2]
+    assert polls == pytest.approx([100.0, 100.1, 100.3, 100.7, 101.5, 103.1, 106.3, 110.0])
+    assert clock.sleeps == pytest.approx(
+        [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 3.7]
+    )  # the last one ends at the deadline
     assert "within 10s" in str(info.value) and "state pending" in str(info.value)
-    assert info.value.details["polls"] == 4
+    assert info.value.details["polls"] == 8
 
 
 def test_timeout_zero_polls_once():
@@ -125,7 +142,8 @@ def test_no_timeout_waits_as_long_as_it_takes():
         )
         == 500
     )
-    assert len(clock.sleeps) == 500 and set(clock.sleeps) == {DEFAULT_POLL_INTERVAL}
+    assert len(clock.sleeps) == 500 and set(clock.sleeps[6:]) == {DEFAULT_POLL_INTERVAL}
+    assert clock.sleeps[:6] == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.6, DEFAULT_POLL_INTERVAL])
 
 
 def test_poll_errors_propagate():
@@ -206,7 +224,7 @@ def test_wait_for_export_success():
     export = datasets.wait_for_export("dsx9k2m7", "exp-5Hq8Zt2W", poll_interval=0.5)
     assert export.status.download_url is not None
     assert fake.paths == [DS + "/datasetExports/exp-5Hq8Zt2W"] * 3
-    assert clock.sleeps == [0.5, 0.5]  # the empty condition list did not count as done
+    assert clock.sleeps == [0.1, 0.2]  # the empty condition list did not count as done
 
 
 def test_wait_for_export_failure_names_the_condition():
@@ -219,10 +237,10 @@ def test_wait_for_export_failure_names_the_condition():
 
 def test_wait_for_export_timeout():
     pending = with_conditions("datasets-get-export", PENDING)
-    fake, datasets, clock = fake_resource(Datasets, *([pending] * 4))
+    fake, datasets, clock = fake_resource(Datasets, *([pending] * 7))
     with pytest.raises(ViTimeoutError) as info:
         datasets.wait_for_export("dsx9k2m7", "exp-5Hq8Zt2W", timeout=3, poll_interval=1)
-    assert len(fake.calls) == 4
+    assert len(fake.calls) == 7  # at 0, 0.1, 0.3, 0.7, 1.5, 2.5 and the deadline, 3 s
     assert "Started=Reached, Finished=Waiting" in str(info.value)
 
 
@@ -253,7 +271,7 @@ def test_bulk_delete_blocks_until_done_and_fails_on_failed_reach():
     session = datasets.bulk_delete_assets("dsx9k2m7", "status=none", poll_interval=2)
     assert session.status.conditions[-1].status == "Reached"
     assert [c[0] for c in fake.calls] == ["POST", "GET", "GET"]
-    assert clock.sleeps == [2]
+    assert clock.sleeps == [0.1]
 
     fake, datasets, _ = fake_resource(
         Datasets, created, with_conditions("datasets-bulk-delete-assets", FAILED)
@@ -273,7 +291,7 @@ def test_bulk_delete_checks_waiter_arguments_before_deleting():
 
 def test_bulk_delete_timeout():
     pending = with_conditions("datasets-bulk-delete-assets", PENDING)
-    fake, datasets, _ = fake_resource(Datasets, pending, pending, pending)
+    fake, datasets, _ = fake_resource(Datasets, *([pending] * 6))
     with pytest.raises(ViTimeoutError):
         datasets.bulk_delete_assets("dsx9k2m7", "x", timeout=1, poll_interval=1)
 
@@ -296,7 +314,7 @@ def test_asset_ingestion_failure_and_timeout():
     with pytest.raises(ViOperationError):
         assets.wait_until_done("dsx9k2m7", "ais-8XcV2n")
     all_but_finished = with_conditions("assets-get-ingestion-session", [cond("Started", "Reached")])
-    fake, assets, _ = fake_resource(Assets, *([all_but_finished] * 3))
+    fake, assets, _ = fake_resource(Assets, *([all_but_finished] * 6))
     with pytest.raises(ViTimeoutError):
         assets.wait_until_done("dsx9k2m7", "ais-8XcV2n", timeout=2, poll_interval=1)
 
