@@ -286,6 +286,14 @@ class Client:
         _check_adapter(prefix, adapter)
         self._transport.mount(prefix, adapter)
 
+    def help(self) -> None:
+        """Print the client's methods and resources (the official client's ``help()``); each
+        resource has its own ``help()`` too."""
+        from .resources._base import help_text
+
+        resources = sorted(n for n, v in vars(self).items() if not n.startswith("_") and hasattr(v, "help"))
+        print(help_text(self) + "\n\nResources (client.<name>.help() for each): " + ", ".join(resources))
+
     def __repr__(self) -> str:
         return "<vi.Client endpoint=%r organization_id=%r%s>" % (
             self._config.endpoint,

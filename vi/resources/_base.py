@@ -117,6 +117,42 @@ def _check_source(source: Any) -> Tuple[str, str, str]:
     )
 
 
+def help_text(obj: Any) -> str:
+    """A short summary of ``obj``'s public methods: name, signature, first docstring line."""
+    import inspect
+
+    kind = type(obj)
+    lines = [kind.__name__ + ": " + (inspect.getdoc(kind) or "").split("\n")[0], ""]
+    for name in sorted(dir(kind)):
+        member = getattr(kind, name, None)
+        if name.startswith("_") or not callable(member) or name == "help":
+            continue
+        try:
+            found = inspect.signature(member)
+            params = [
+                p.replace(annotation=inspect.Parameter.empty)
+                for p in found.parameters.values()
+                if p.name != "self"
+            ]
+            signature = str(found.replace(parameters=params, return_annotation=inspect.Signature.empty))
+        except (TypeError, ValueError):
+            signature = "(...)"
+        first = (inspect.getdoc(member) or "").split("\n")[0]
+        lines.append("  %s%s\n      %s" % (name, signature, first) if first else "  %s%s" % (name, signature))
+    return "\n".join(lines)
+
+
+def wait_argument(wait: Optional[bool], wait_until_done: Optional[bool]) -> bool:
+    """``wait=`` or the official client's spelling ``wait_until_done=`` (same meaning); the two
+    saying different things is a mistake worth an error, not a silent choice."""
+    if wait is not None and wait_until_done is not None and bool(wait) != bool(wait_until_done):
+        raise ViInvalidParameterError(
+            "wait_until_done", "wait= and wait_until_done= (its official spelling) disagree; pass one"
+        )
+    chosen = wait if wait is not None else wait_until_done
+    return True if chosen is None else chosen
+
+
 class Resource:
     """Base of ``client.datasets``, ``client.assets``, …"""
 
@@ -138,6 +174,11 @@ class Resource:
 
     def __repr__(self) -> str:
         return "<%s>" % type(self).__name__
+
+    def help(self) -> None:
+        """Print what this resource offers: each public method with the first line of its
+        docstring (the official client's ``help()``; ``help(client.assets)`` shows it all)."""
+        print(help_text(self))
 
     # -- paths -------------------------------------------------------------------------
     @property

@@ -31,7 +31,7 @@ from .embedded import ResourceMetadata, resource_metadata
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.uploads import AnnotationUploadResult
-from ._base import DeletedResource, Resource
+from ._base import DeletedResource, Resource, wait_argument
 from .ingestion import (
     AnnotationImportFilesResponse,
     AnnotationImportSession,
@@ -181,16 +181,18 @@ class Annotations(Resource):
         failure_policies: Optional[Mapping[str, str]] = None,
         upload_before: Optional[int] = None,
         max_workers: int = 8,
-        wait: bool = True,
+        wait: Optional[bool] = None,
         timeout: Optional[float] = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         raise_on_failure: bool = False,
         show_progress: bool = False,
         progress: Any = None,
+        wait_until_done: Optional[bool] = None,
     ) -> "AnnotationUploadResult":
         """Import annotation files through one import session: register, upload, mark
         ``FilesInserted``, then (``wait``) poll until every condition is reached, at most
-        ``timeout`` seconds. Failed files are reported, never swallowed. See ``docs/transfers``."""
+        ``timeout`` seconds. Failed files are reported, never swallowed. ``wait`` (default True)
+        may be spelled ``wait_until_done`` as in the official client. See ``docs/transfers``."""
         return self._workflows().upload_annotations(
             self,
             dataset_id,
@@ -201,7 +203,7 @@ class Annotations(Resource):
             failure_policies=failure_policies,
             upload_before=upload_before,
             max_workers=max_workers,
-            wait=wait,
+            wait=wait_argument(wait, wait_until_done),
             timeout=timeout,
             poll_interval=poll_interval,
             raise_on_failure=raise_on_failure,
@@ -212,24 +214,74 @@ class Annotations(Resource):
     def download(
         self,
         dataset_id: str,
-        export_format: str = "ViJsonl",
+        dataset_export_id: Optional[str] = None,
         save_dir: Any = "~/.datature/vi/datasets",
         overwrite: bool = False,
         show_progress: bool = True,
         *,
+        export_settings: Any = None,
+        export_format: Optional[str] = None,
         export_id: Optional[str] = None,
         timeout: Optional[float] = None,
         poll_interval: Optional[float] = None,
         progress: Any = None,
     ) -> "DatasetDownloadResult":
-        """Export and download the annotations of a dataset in an annotations-only format."""
+        """Export and download the annotations of a dataset in an annotations-only format
+        (checked before any export is created).
+
+        As in the official client, the second argument is an existing export
+        (``dataset_export_id``, downloaded in its own format); ``export_settings=`` or
+        ``export_format=`` (default ``ViJsonl``, the short form of
+        ``export_settings={"format": ...}``) describe a new one. A format name in second place
+        (this method's earlier order) is read as ``export_format``. ``export_settings`` is
+        keyword-only here (the official client takes it third, where this method takes
+        ``save_dir``): settings passed in that place are refused with a clear error."""
         from .datasets import Datasets  # the annotations of a dataset come as an export of it
 
+        if isinstance(save_dir, Mapping) or type(save_dir).__name__ == "DatasetExportSettings":
+            raise ViInvalidParameterError(
+                "save_dir",
+                "The third argument of annotations.download is save_dir; pass export settings as "
+                "export_settings=... (the official client takes them third)",
+            )
+
+        if dataset_export_id is not None and _is_annotation_format(dataset_export_id):
+            if export_format is not None:
+                raise ViInvalidParameterError(
+                    "dataset_export_id",
+                    "%r is an export format; export_format= is given too" % dataset_export_id,
+                )
+            dataset_export_id, export_format = None, dataset_export_id
+        if dataset_export_id is not None and export_id is not None and dataset_export_id != export_id:
+            raise ViInvalidParameterError(
+                "export_id", "dataset_export_id and export_id name different exports"
+            )
+        existing = dataset_export_id if dataset_export_id is not None else export_id
+        datasets = Datasets(self._requester, self._transfers)
+        if export_settings is not None or existing is not None:
+            if export_settings is not None and export_format is not None:
+                raise ViInvalidParameterError(
+                    "export_format", "Pass export_settings or export_format, not both"
+                )
+            return self._workflows().download_dataset(
+                datasets,
+                dataset_id,
+                export_id=existing,
+                annotations_only=True,
+                export_settings=export_settings
+                if export_settings is not None
+                else {"format": export_format or "ViJsonl"},
+                save_dir=save_dir,
+                overwrite=overwrite,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                show_progress=show_progress,
+                progress=progress,
+            )
         return self._workflows().download_annotations(
-            Datasets(self._requester, self._transfers),
+            datasets,
             dataset_id,
-            export_format=export_format,
-            export_id=export_id,
+            export_format=export_format or "ViJsonl",
             save_dir=save_dir,
             overwrite=overwrite,
             timeout=timeout,
@@ -403,6 +455,14 @@ class Annotations(Resource):
         raise TypeError(
             "client.annotations needs ids: iterate client.annotations(dataset_id, asset_id) instead"
         )
+
+
+def _is_annotation_format(value: Any) -> bool:
+    """Whether a value is an export format's name (an export id never is: ids have no capitals
+    in these words, and the names are a closed set)."""
+    from .exports import EXPORT_FORMATS
+
+    return isinstance(value, str) and value in EXPORT_FORMATS
 
 
 _POLICY_KEYS = {

@@ -22,7 +22,7 @@ from .embedded import Contents
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..transfers.uploads import AssetUploadResult
-from ._base import DeletedResource, query_bool, query_yn, verb
+from ._base import DeletedResource, query_bool, query_yn, verb, wait_argument
 from .ingestion import AssetIngestionCalls
 
 __all__ = [
@@ -242,7 +242,7 @@ class Assets(AssetIngestionCalls):
         failure_mode: str = "FailAfterOne",
         on_asset_overwritten: str = "RemoveLinkedResource",
         max_workers: int = 8,
-        wait: bool = True,
+        wait: Optional[bool] = None,
         timeout: Optional[float] = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         raise_on_failure: bool = False,
@@ -250,12 +250,14 @@ class Assets(AssetIngestionCalls):
         show_progress: bool = False,
         progress: Any = None,
         multipart_threshold: Optional[int] = None,
+        wait_until_done: Optional[bool] = None,
     ) -> "AssetUploadResult":
         """Upload files, folders (``pattern``, ``recursive``) or ``(name, bytes)`` pairs.
 
         Unlike the official client, a file that fails is reported in ``result.failed`` with its
         reason (or raised as ``ViUploadError`` with ``raise_on_failure=True``), and ``resume=``
-        names a manifest so that a rerun skips what already arrived. See ``docs/transfers``."""
+        names a manifest so that a rerun skips what already arrived. ``wait`` (default True)
+        may be spelled ``wait_until_done`` as in the official client. See ``docs/transfers``."""
         options: Dict[str, Any] = {}
         if multipart_threshold is not None:
             options["multipart_threshold"] = multipart_threshold
@@ -270,7 +272,7 @@ class Assets(AssetIngestionCalls):
             failure_mode=failure_mode,
             on_asset_overwritten=on_asset_overwritten,
             max_workers=max_workers,
-            wait=wait,
+            wait=wait_argument(wait, wait_until_done),
             timeout=timeout,
             poll_interval=poll_interval,
             raise_on_failure=raise_on_failure,

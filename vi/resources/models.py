@@ -14,7 +14,7 @@ from marshmallow import fields
 from .. import fields as f
 from ..checks import check_id, check_optional_bool, check_optional_id
 from ..documents import Document, decode, decode_many, json_type
-from ..errors import ViNotFoundError, ViResponseError
+from ..errors import ViInvalidParameterError, ViNotFoundError, ViResponseError
 from ..pagination import Page, PaginationArg, PaginationParams
 from ._base import Resource, query_bool
 from .embedded import ResourceMetadata, resource_metadata
@@ -112,19 +112,24 @@ class Models(Resource):
 
     def download(
         self,
-        run_id: str,
+        run_id_or_link: Optional[str] = None,
         ckpt: Optional[str] = None,
         save_dir: Any = "~/.datature/vi/models",
         overwrite: bool = False,
         show_progress: bool = True,
         *,
         progress: Any = None,
+        run_id: Optional[str] = None,
     ) -> "ModelDownloadResult":
         """Download a trained model (a checkpoint, or the run's latest) with ranged, verified,
-        resumable requests into ``save_dir/<run_id>/``."""
+        resumable requests into ``save_dir/<run_id>/``.
+
+        ``run_id_or_link`` is a run id, named as in :meth:`list` and :meth:`get` and the
+        official client; ``run_id=`` (this method's earlier name) is still accepted."""
+        run = _run_argument(run_id_or_link, run_id)
         return self._workflows().download_model(
             self,
-            run_id,
+            run,
             ckpt,
             save_dir=save_dir,
             overwrite=overwrite,
@@ -139,6 +144,7 @@ class Models(Resource):
         ``ckpt`` is returned (else the last one, as the official client does). A bare model
         document is accepted too. No item at all → ``ViNotFoundError``. ``contents=True`` asks
         for ``status.contents.download_url``."""
+        _refuse_link(run_id_or_link)
         run = check_id("run_id_or_link", run_id_or_link)
         check_optional_id("ckpt", ckpt)
         flag = query_bool(check_optional_bool("contents", contents))
@@ -171,3 +177,26 @@ class Models(Resource):
 
     def __iter__(self) -> Iterator[Model]:
         raise TypeError("client.models needs a run id: iterate client.models(run_id) instead")
+
+
+def _refuse_link(value: Any) -> None:
+    """The official client's "full link" form never reached a model: say so, instead of the
+    generic id message."""
+    if isinstance(value, str) and "/" in value:
+        raise ViInvalidParameterError(
+            "run_id_or_link",
+            "run_id_or_link takes a run id (such as 'run-7f3a'), not a link: got %r" % value,
+            suggestion="Pass the run id, the last part of the run's link.",
+        )
+
+
+def _run_argument(run_id_or_link: Optional[str], run_id: Optional[str]) -> str:
+    if run_id is not None and run_id_or_link is not None and run_id != run_id_or_link:
+        raise ViInvalidParameterError(
+            "run_id_or_link", "Pass the run as run_id_or_link (or run_id=), not two different runs"
+        )
+    run = run_id_or_link if run_id_or_link is not None else run_id
+    if run is None:
+        raise ViInvalidParameterError("run_id_or_link", "models.download needs run_id_or_link, the run's id")
+    _refuse_link(run)
+    return run
