@@ -46,11 +46,6 @@ def content(client, dataset_id):
     return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server gap: LocalViServer on this commit imports only its own {assetId|filename, spec} "
-    "lines, not the public Vi JSONL its exports write (issue 11, point 2, in progress)",
-)
 @pytest.mark.parametrize("kind, export_format", CASES, ids=["%s-%s" % c for c in CASES])
 def test_an_annotations_export_imports_into_a_copy_unchanged(setup, tmp_path, kind, export_format):
     client = setup
@@ -61,6 +56,8 @@ def test_an_annotations_export_imports_into_a_copy_unchanged(setup, tmp_path, ki
         and client.annotations.list(d.dataset_id, client.assets.list(d.dataset_id)[0].asset_id).items
     )
     original = content(client, source)
+    if kind == "vqa":  # a Vqa line carries the questions and answers; the demo's boxes stay behind
+        original = {name: [p for p in parts if p[0] != "Box"] for name, parts in original.items()}
     assert sum(len(parts) for parts in original.values()) > 0
 
     exported = client.annotations.download(
