@@ -10,6 +10,9 @@ import sys
 
 from tests.helpers import REPO_ROOT
 from vi.testing import LocalViServer
+from vi.testing.pictures import jpeg_bytes
+
+HEAD = jpeg_bytes(8, 8, (0, 0, 0))
 
 ROOT = REPO_ROOT
 DOC = ROOT / "docs" / "cli.rst"
@@ -36,8 +39,8 @@ def test_the_worked_etl_example_runs(tmp_path):
     work = tmp_path / "work"
     (work / "photos" / "aisle-2").mkdir(parents=True)
     names = ["a1.jpg", "a2.png", "aisle-2/b1.jpg"]
-    for name in names:
-        (work / "photos" / name).write_bytes(b"\xff\xd8\xff" + os.urandom(3000))
+    for name in names:  # a real JPEG first (the server reads its header), then random bytes
+        (work / "photos" / name).write_bytes(HEAD + os.urandom(3000))
     with LocalViServer(operation_delay=0.0) as server:
         (home / "vi-secret-key.txt").write_text(server.secret_key + "\n")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DATATURE_VI_", "VI_LOG"))}
@@ -61,6 +64,6 @@ def test_the_worked_etl_example_runs(tmp_path):
         assert json.loads(config.read_text())["organization_id"] == server.organization_id
         rows = list(csv.DictReader(io.StringIO((work / "assets.csv").read_text())))
         assert sorted(r["filename"] for r in rows) == ["a1.jpg", "a2.png", "b1.jpg"]
-        assert {r["metadata.file_size"] for r in rows} == {"3003"}
+        assert {r["metadata.file_size"] for r in rows} == {str(len(HEAD) + 3000)}
         exported = list((work / "exports").iterdir())
         assert len(exported) == 1 and (exported[0] / "metadata.json").is_file()
