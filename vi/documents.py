@@ -135,8 +135,20 @@ class Document:
         return "%s(%s)" % (type(self).__name__, inner)
 
     def to_dict(self) -> Dict[str, Any]:
-        """The attributes as plain Python values (nested documents converted too)."""
+        """The attributes as plain Python values (nested documents converted too), under their
+        Python names: for reading, not for sending back (see :meth:`to_wire`)."""
         return {f: _plain(getattr(self, f)) for f in self._fields}
+
+    def to_wire(self) -> Dict[str, Any]:
+        """The document as the service sent it: wire (camelCase) names, every ``kind``
+        discriminator (an annotation's ``Caption`` or ``PhraseGroundingBoundingBox``), fields
+        this version does not know. It is what a write call takes back, e.g.
+        ``client.annotations.replace(ds, asset, ann_id, ann.to_wire())``. A copy of
+        :attr:`raw`: changing attributes does not change it (edit the dict instead), and a
+        document built by hand, not decoded, has an empty one."""
+        import copy
+
+        return copy.deepcopy(self.raw)
 
 
 def _plain(value: Any) -> Any:

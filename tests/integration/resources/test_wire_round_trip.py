@@ -1,0 +1,46 @@
+"""What you read you can write back: ``to_wire()`` is the document as the service sent it, kind
+discriminators included, and a write of it leaves the document as it was."""
+
+import pytest
+
+import vi
+from vi.testing import LocalViServer
+
+
+@pytest.fixture(scope="module")
+def client():
+    with LocalViServer() as server:
+        with vi.Client(
+            secret_key=server.secret_key, organization_id=server.organization_id, endpoint=server.url
+        ) as c:
+            yield c
+
+
+def test_annotation_read_wire_write_back_read_is_equal(client):
+    dataset_id = next(d.dataset_id for d in client.datasets if d.type == "phrase-grounding")
+    seen = set()
+    for asset in client.assets.list(dataset_id, page_size=5).items:
+        for annotation in client.annotations.list(dataset_id, asset.asset_id).all_items():
+            wire = annotation.to_wire()
+            assert wire["kind"] == "Annotation" and wire["spec"]["contents"]["kind"] in (
+                "Caption",
+                "PhraseGroundingBoundingBox",
+            )
+            seen.add(wire["spec"]["contents"]["kind"])
+            written = client.annotations.replace(dataset_id, asset.asset_id, annotation.annotation_id, wire)
+            again = client.annotations.get(dataset_id, asset.asset_id, annotation.annotation_id)
+            assert written.spec == again.spec == annotation.spec
+            assert (again.annotation_id, again.asset_id, again.dataset_id) == (
+                annotation.annotation_id,
+                annotation.asset_id,
+                annotation.dataset_id,
+            )
+    assert seen == {"Caption", "PhraseGroundingBoundingBox"}  # both kinds went through
+
+
+def test_to_dict_is_for_reading_and_to_wire_is_a_copy(client):
+    dataset = client.datasets.list()[0]
+    wire = dataset.to_wire()
+    assert wire["datasetId"].endswith(dataset.dataset_id) and "dataset_id" in dataset.to_dict()
+    wire["name"] = "changed"
+    assert dataset.to_wire()["name"] == dataset.name  # a copy: the document is unchanged
