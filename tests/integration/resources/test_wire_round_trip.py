@@ -44,3 +44,22 @@ def test_to_dict_is_for_reading_and_to_wire_is_a_copy(client):
     assert wire["datasetId"].endswith(dataset.dataset_id) and "dataset_id" in dataset.to_dict()
     wire["name"] = "changed"
     assert dataset.to_wire()["name"] == dataset.name  # a copy: the document is unchanged
+
+
+def test_run_read_wire_write_back_read_is_equal(client):
+    run = next(iter(client.runs))
+    wire = run.to_wire()
+    client.runs.update(run.run_id, spec=wire["spec"])
+    again = client.runs.get(run.run_id)
+    assert again.spec == run.spec and again.to_wire()["spec"] == wire["spec"]
+
+
+def test_dataset_read_wire_write_back_read_is_equal(client):
+    dataset = client.datasets.list()[0]
+    wire = dataset.to_wire()
+    client.datasets.update(
+        dataset.dataset_id, spec={"name": wire["name"], "description": wire["description"]}
+    )
+    again = client.datasets.get(dataset.dataset_id)
+    for key in ("name", "description", "type", "content", "tags", "localization"):
+        assert again.to_wire()[key] == wire[key], key
