@@ -175,6 +175,14 @@ def check_limit(limit: object) -> Optional[int]:
     return limit
 
 
+def check_count(name: str, value: Any, *, minimum: int = 1) -> int:
+    """A whole number of things (workers, bytes, files) of at least ``minimum``; ``None``, bools
+    and floats are refused so that a typo fails here, not deep inside a transfer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ViInvalidParameterError(name, "%s must be an integer >= %d, got %r" % (name, minimum, value))
+    return value
+
+
 def check_timeout(timeout: Any) -> Optional[float]:
     """``None`` (wait forever) or a finite number of seconds ≥ 0."""
     if timeout is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Union
 
+from ..checks import check_timeout
 from ..errors import ViError, ViInvalidParameterError, ViOperationError, ViTimeoutError
 from ..logging import get_logger
 from .asset_uploads import DEFAULT_POLL_INTERVAL
@@ -67,10 +68,7 @@ def upload_annotations(
 
     if not isinstance(kind, str) or not kind:
         raise ViInvalidParameterError("kind", "kind must be a non-empty string such as 'Unknown'")
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0
-    ):
-        raise ViInvalidParameterError("timeout", "timeout must be a number of seconds >= 0 or None")
+    check_timeout(timeout)
     workers = worker_count(max_workers, max_connections)
     check_id("dataset_id", dataset_id)
     items = annotation_sources(paths, pattern=pattern, recursive=recursive, kind=kind)

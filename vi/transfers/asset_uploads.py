@@ -24,6 +24,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
+from ..checks import check_choice, check_count, check_timeout
 from ..errors import (
     ViClientClosedError,
     ViError,
@@ -71,13 +72,6 @@ INGESTION_ERRORS = {
 _log = get_logger()
 
 
-def _check_timeout(timeout: Optional[float]) -> None:
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0
-    ):
-        raise ViInvalidParameterError("timeout", "timeout must be a number of seconds >= 0 or None")
-
-
 @dataclass(frozen=True)
 class IngestionOptions:
     """How the batches of one call are ingested; checked on construction, before any I/O."""
@@ -93,20 +87,11 @@ class IngestionOptions:
     def __post_init__(self) -> None:
         from ..resources.ingestion import FAILURE_MODES, RETENTION_MODES
 
-        if self.failure_mode not in FAILURE_MODES:
-            raise ViInvalidParameterError(
-                "failure_mode", "failure_mode must be one of %s" % ", ".join(FAILURE_MODES)
-            )
-        if self.on_asset_overwritten not in RETENTION_MODES:
-            raise ViInvalidParameterError(
-                "on_asset_overwritten",
-                "on_asset_overwritten must be one of %s" % ", ".join(RETENTION_MODES),
-            )
-        for name in ("multipart_threshold", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ViInvalidParameterError(name, "%s must be an integer >= 1" % name)
-        _check_timeout(self.timeout)
+        check_choice("failure_mode", self.failure_mode, FAILURE_MODES)
+        check_choice("on_asset_overwritten", self.on_asset_overwritten, RETENTION_MODES)
+        check_count("multipart_threshold", self.multipart_threshold)
+        check_count("batch_size", self.batch_size)
+        check_timeout(self.timeout)
 
 
 def upload_assets(

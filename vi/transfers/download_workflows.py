@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
 
+from ..checks import check_count
 from ..errors import ViDownloadError, ViError, ViOperationError, ViValidationError
 from ..logging import get_logger
 from . import crc32c
@@ -99,8 +100,7 @@ def download_assets(
     ones are replaced only with ``overwrite``. A file that fails is reported in ``failed``
     (name → reason) — or raised as :class:`ViDownloadError` after the others finished, with
     ``raise_on_failure``. Expired URLs are re-signed by reading the asset again."""
-    if max_workers < 1:
-        raise ViValidationError("max_workers must be at least 1")
+    check_count("max_workers", max_workers)
     target = Path(save_dir).expanduser() / safe_name(dataset_id)
     listed = []
     for asset in assets.list(dataset_id, contents=True, page_size=page_size).all_items():

@@ -36,7 +36,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..errors import ViDownloadError, ViError, ViNetworkError, ViValidationError
+from ..checks import check_count
+from ..errors import ViDownloadError, ViError, ViNetworkError
 from .files import temp_path_for
 from .parts import Cancelled, load_sidecar, run_parts, save_sidecar, sidecar
 from .progress import Progress, ProgressCallback
@@ -157,10 +158,8 @@ class Fetcher:
         part_size: int = DEFAULT_PART_SIZE,
         max_workers: int = 8,
     ) -> None:
-        if part_size < 1:
-            raise ViValidationError("part_size must be a positive number of bytes")
-        if max_workers < 1:
-            raise ViValidationError("max_workers must be at least 1")
+        check_count("part_size", part_size)
+        check_count("max_workers", max_workers)
         self.storage = storage
         self.progress = progress
         self.part_size = part_size

@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from ..checks import check_count
 from ..errors import ViError, ViInvalidParameterError, ViUploadError
 from .progress import Progress, ProgressCallback
 from .sources import Cancelled, FileSlice, Source, SourceChanged
@@ -18,8 +19,7 @@ __all__ = ["UploadRun", "worker_count", "upload_progress", "reason_for", "workfl
 
 def worker_count(max_workers: int, max_connections: Optional[int]) -> int:
     """``max_workers`` checked, and never more than the client's connections."""
-    if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-        raise ViInvalidParameterError("max_workers", "max_workers must be an integer >= 1")
+    check_count("max_workers", max_workers)
     return max(1, min(max_workers, int(max_connections or max_workers)))
 
 
