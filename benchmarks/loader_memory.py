@@ -11,7 +11,7 @@ each in a fresh process. The datasets are written by this script (tiny PNGs and 
 phrase-grounding line per image) in a temporary folder, in both layouts exports use: one
 ``.jsonl`` per image (the service's ``ViFull``) and one ``annotations.jsonl`` per split; the child process opens the dataset with
 ``vi.dataset.ViDataset``, decodes every annotation of every pair, reads 1,000 pairs by random
-index, and reports its peak RSS (``ru_maxrss``).
+index, and reports its peak RSS (``VmHWM``).
 
 The CSV scenario does the same for ``vi.tables.write_csv(client.assets.list(ds).all_items())``
 over 1,000 and 100,000 assets served by a LocalViServer in another process (so that the
@@ -44,6 +44,15 @@ PNG = bytes.fromhex(
 
 
 def peak_rss() -> int:
+    """This process's peak RSS in bytes: ``VmHWM`` on Linux (``ru_maxrss`` can carry the size
+    of the process that forked this one across ``exec``), else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return value if sys.platform == "darwin" else value * 1024
 
