@@ -63,3 +63,29 @@ def test_dataset_read_wire_write_back_read_is_equal(client):
     again = client.datasets.get(dataset.dataset_id)
     for key in ("name", "description", "type", "content", "tags", "localization"):
         assert again.to_wire()[key] == wire[key], key
+
+
+def test_flow_read_wire_write_back_read_is_equal(client):
+    flow = next(iter(client.flows))
+    wire = flow.to_wire()
+    client.flows.replace(flow.flow_id, wire["spec"], metadata=wire["metadata"].get("attributes") or None)
+    again = client.flows.get(flow.flow_id)
+    assert again.spec == flow.spec and again.to_wire()["spec"] == wire["spec"]
+    assert again.flow_id == flow.flow_id
+
+
+def test_training_project_read_wire_write_back_read_is_equal(client):
+    project = next(iter(client.training_projects))
+    wire = project.to_wire()
+    client.training_projects.update(project.training_project_id, spec=wire["spec"])
+    again = client.training_projects.get(project.training_project_id)
+    assert again.spec == project.spec and again.to_wire()["spec"] == wire["spec"]
+
+
+def test_organization_read_wire_write_back_read_is_equal(client):
+    organization = client.organizations.get()
+    wire = organization.to_wire()
+    client.organizations.update(spec={"name": wire["name"]})
+    again = client.organizations.get()
+    assert again.to_wire()["name"] == wire["name"] and again.name == organization.name
+    assert again.organization_id == organization.organization_id
