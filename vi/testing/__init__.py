@@ -8,7 +8,7 @@ test inject faults and read connection/request statistics. Importing this packag
         client = vi.Client(secret_key=server.secret_key, organization_id=server.organization_id,
                            endpoint=server.url)
 
-Every endpoint of PROTOCOL §6.1 and §6.2 is served, plus the `/_storage/...` routes behind the
+Every endpoint of the Vi API is served, plus the `/_storage/...` routes behind the
 pre-signed URLs it hands out (see `storage.py`). What a test can control and observe:
 
 * **Long-running operations** (exports, bulk asset deletions, dataset deletions, asset ingestion,

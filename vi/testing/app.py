@@ -84,7 +84,7 @@ class Request:
 
 # Route templates: literal segments, or placeholders that capture one decoded segment: "{name}"
 # (an id: never contains ':'), "{name*}" (anything, e.g. a percent-encoded folder path) or
-# "{name}:verb" (a custom verb suffix, PROTOCOL §2.1).
+# "{name}:verb" (a custom verb suffix).
 _CORE_ROUTES: List[Tuple[Tuple[str, ...], Dict[str, str]]] = [
     (("workspaces",), {"GET": "list_organizations"}),
     (("workspaces", "{org}"), {"GET": "get_organization", "PATCH": "update_organization"}),
@@ -149,7 +149,7 @@ def _match(template: Tuple[str, ...], segments: List[str]) -> Optional[Dict[str,
 def _json_response(
     status: int, payload: Any, headers: Optional[Dict[str, str]] = None
 ) -> Tuple[int, List, bytes]:
-    if payload is None:  # 204: an empty body, as the SDK requires for most DELETEs (§3 rule 3)
+    if payload is None:  # 204: an empty body, as the SDK requires for most DELETEs
         return status, list((headers or {}).items()), b""
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     out = list((headers or {}).items())
@@ -203,7 +203,7 @@ def _headers(environ: Dict[str, Any]) -> CaseInsensitiveDict:
 
 
 def _parse_query(raw: str) -> Dict[str, str]:
-    """First value per key; a second `?` inside `intent` (the official `models.list`, §16.9) is
+    """First value per key; a second `?` inside `intent` (the official `models.list`) is
     read as more parameters, so `intent=sdkLocalDeploy?p=T&s=10` pages like `p=T&s=10`."""
     query = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
     intent = query.get("intent")

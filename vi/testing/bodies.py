@@ -2,7 +2,7 @@
 
 Same policy as `validation.py`: unknown top-level fields are rejected, every 400 names the field
 (dotted path for nested ones), and explicit `null`s are accepted wherever the official SDK emits
-them (PROTOCOL §1.5). Each function returns normalised values for the store.
+them. Each function returns normalised values for the store.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ EXPORT_FORMATS = (
     "YoloKerasPytorch",
 )
 FAILURE_MODES = ("FailAfterOne", "FailAfterAll")
-#: Request side accepts the SDK's singular spelling; responses always use the plural (§16.18).
+#: Request side accepts the SDK's singular spelling; responses always use the plural.
 RETENTION_MODES = {
     "RemoveLinkedResource": "RemoveLinkedResource",
     "KeepLinkedResource": "KeepLinkedResources",
@@ -422,7 +422,7 @@ def annotation_body(body: Mapping[str, Any], current: Optional[JSON] = None) -> 
 
 
 def flow_spec(spec: Any, field: str) -> JSON:
-    """A `FlowSpec` (§7.5): required name/schema/tolerations/settings/blocks, optional trainingProject."""
+    """A `FlowSpec`: required name/schema/tolerations/settings/blocks, optional trainingProject."""
     _object(spec, field)
     _reject_unknown(spec, ("name", "schema", "tolerations", "settings", "blocks", "trainingProject"))
     _string(spec.get("name"), field + ".name")

@@ -2,7 +2,7 @@
 
 * `filter` — a string: case-insensitive substring of the filename (`filter=frame_00` matches
   `frame_0001.jpg`). An object (D14's JSON body, or a JSON / Python-repr dict in the query, as the
-  official SDK sends dicts, §2.5) may hold `filename` (substring), `assetId` (exact), `status`
+  official SDK sends dicts) may hold `filename` (substring), `assetId` (exact), `status`
   (exact) and `folder` (exact folder path); any other key is a 400 naming `filter`.
 * `metadataQuery` — `key:value` terms joined by `,` (all must hold) over `customMetadata`.
   With `strictQuery` (`y`/`true`) values must equal the stored value's text exactly; otherwise a

@@ -1,6 +1,6 @@
 """HTTP handlers for the dataset-scoped data plane: organization extras, dataset exports, bulk
 deletions, statistics, asset writes and queries, ingestion and multipart uploads, annotation writes
-and import sessions (PROTOCOL §6.1 O4–O6, D8–D16, A3–A14, N3–N9).
+and import sessions.
 
 Handlers parse the request (query, body via `bodies.py`) and call one store method; they never
 touch records themselves. `(204, None)` means an empty 204 response.

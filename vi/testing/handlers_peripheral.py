@@ -1,4 +1,4 @@
-"""HTTP handlers for the peripheral resources of PROTOCOL §6.2: plans, folders, ontologies,
+"""HTTP handlers for the peripheral resources: plans, folders, ontologies,
 IntelliScribe, asset sources, assets with objects, annotation import extras (routed in
 `handlers_data`), and deployments / deployment projects / deployment endpoints."""
 

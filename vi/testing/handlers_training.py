@@ -1,5 +1,4 @@
-"""HTTP handlers for runs, models, flows and training projects (PROTOCOL §6.1 R3–R7, M1–M2 and
-§6.2 T1–T8, FL1–FL10)."""
+"""HTTP handlers for runs, models, flows and training projects."""
 
 from __future__ import annotations
 

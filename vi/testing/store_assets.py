@@ -21,7 +21,7 @@ __all__ = ["SORT_KEYS", "AssetStore"]
 
 JSON = Dict[str, Any]
 
-#: A1 `sortBy` values → sort key over an asset (PROTOCOL §7.3.1).
+#: the asset listing's `sortBy` values → sort key over an asset
 SORT_KEYS: Dict[str, Callable[[AssetRecord], Any]] = {
     "default": lambda a: a.seq,
     "assetId": lambda a: a.asset_id,

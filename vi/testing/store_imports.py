@@ -18,7 +18,7 @@ JSON = Dict[str, Any]
 
 
 def _import_headers(spec: JSON) -> Dict[str, str]:
-    """Like a signed GCS URL: the registered CRC-32C travels as `x-goog-hash` (PROTOCOL §9.4)."""
+    """Like a signed GCS URL: the registered CRC-32C travels as `x-goog-hash`."""
     headers = {"Content-Type": "application/octet-stream"}
     if spec.get("crc32c"):
         headers["x-goog-hash"] = "crc32c=" + spec["crc32c"]

@@ -1,4 +1,4 @@
-"""Peripheral resources (PROTOCOL §8) and the organization extras (collaborators, quota).
+"""Peripheral resources and the organization extras (collaborators, quota).
 
 The protocol types most of these as free-form `dict`s; each method's docstring says which
 document the local server returns. Lists page with the same tokens as everything else.

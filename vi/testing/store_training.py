@@ -1,6 +1,6 @@
 """Runs (with their life cycle and outputs), flows and training projects.
 
-PUT-creates (R3, FL3, T3) use client-chosen ids so that a retried PUT is safe (PROTOCOL §16.27):
+PUT-creates (R3, FL3, T3) use client-chosen ids so that a retried PUT is safe:
 a PUT whose body equals what is stored changes nothing and counts no create; a different body
 replaces the spec (generation + 1). API-created runs advance Started → Training → Finished over
 `2 × operations.delay`, and a finished run gets checkpoints `ckpt-epoch-{n}` … `ckpt-final`.

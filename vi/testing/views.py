@@ -1,4 +1,4 @@
-"""Records → wire JSON, shaped like PROTOCOL §7 and the files in `vi-api/examples/`.
+"""Records → wire JSON, shaped like the service's documents.
 
 Every required field is always present and only `| null` fields are ever null, because the
 official SDK turns any deviation into an opaque "Unexpected response type" error.

@@ -1,6 +1,6 @@
 """Wire JSON for exports, bulk deletions, ingestion and import sessions, folders and asset sources.
 
-Shapes follow PROTOCOL §7.2–§7.4 and §8 and the files in `vi-api/examples/`. Storage URLs are
+Shapes follow the service's documents for datasets, assets, annotations and the peripheral resources. Storage URLs are
 signed by the app (the store does not know the host a client used), so renderers that hand out
 URLs take a `sign(path) -> (url, expiry_ms)` callable.
 """

@@ -1,7 +1,7 @@
 """Wire JSON for models (run outputs), flows, training projects and the free-form peripheral documents.
 
 `Model`, `Flow`, `FlowAcceleratorList`, `TrainingProject` and `AggregationInsightsResult` follow the
-schema tables of PROTOCOL §7.6, §8.8 and §8.9. Endpoints the protocol types as `dict` get the
+documented shapes of runs, training projects and flows. Endpoints the protocol types as `dict` get the
 documents described in each renderer's docstring.
 """
 
