@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from tests.helpers.local_operations import statuses, storage_request
 from vi.transfers.crc32c import crc32c, to_base64
 
 IMPORT = {
@@ -18,16 +19,6 @@ IMPORT = {
     "spec",
     "status",
 }
-
-
-def statuses(document):
-    return {c["condition"]: c["status"] for c in document["status"]["conditions"]}
-
-
-def storage_request(api, method, url, **kwargs):
-    """Storage URLs take no credentials: send none."""
-    headers = dict(kwargs.pop("headers", {}) or {}, Authorization=None, **{"Organization-Id": None})
-    return api.session.request(method, url, headers=headers, timeout=5, **kwargs)
 
 
 # -- annotation import sessions (N6–N9, X1–X3, S5) ----------------------------------------------------

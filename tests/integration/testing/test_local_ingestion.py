@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.helpers.local_operations import SRC, assert_ms, statuses, storage_request
 from vi.transfers.crc32c import crc32c, to_signed
 
 INGESTION = {
@@ -31,21 +32,6 @@ MULTIPART = {
     "spec",
     "status",
 }
-SRC = "/assetSources/managed/datature/default"
-
-
-def statuses(document):
-    return {c["condition"]: c["status"] for c in document["status"]["conditions"]}
-
-
-def assert_ms(value):
-    assert isinstance(value, int) and not isinstance(value, bool) and value > 10**12
-
-
-def storage_request(api, method, url, **kwargs):
-    """Storage URLs take no credentials: send none."""
-    headers = dict(kwargs.pop("headers", {}) or {}, Authorization=None, **{"Organization-Id": None})
-    return api.session.request(method, url, headers=headers, timeout=5, **kwargs)
 
 
 # -- asset ingestion (A7–A14, S2, S3) -------------------------------------------------------------
