@@ -47,15 +47,6 @@ class AnnotationFormatError(ValueError):
         super().__init__("; ".join(self.problems))
 
 
-class _Number(fields.Float):
-    """A JSON number kept as written (``1`` stays ``1``); strings and booleans are refused."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.make_error("invalid")
-        return value
-
-
 class _Int(fields.Integer):
     """A JSON integer: ``1.0``, ``"1"`` and ``true`` are refused rather than guessed at."""
 
