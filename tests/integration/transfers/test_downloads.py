@@ -13,8 +13,8 @@ from typing import Iterator, List
 import pytest
 
 import vi
+from tests.helpers.clients import quick_retry_client
 from vi.errors import ViValidationError
-from vi.retry import RetryConfig
 from vi.testing import LocalViServer
 from vi.transfers import downloads
 from vi.transfers.files import temp_path_for
@@ -29,16 +29,7 @@ def server() -> Iterator[LocalViServer]:
 
 @pytest.fixture
 def client(server: LocalViServer) -> Iterator[vi.Client]:
-    server.reset()
-    c = vi.Client(
-        secret_key=server.secret_key,
-        organization_id=server.organization_id,
-        endpoint=server.url,
-        retry_config=RetryConfig(max_retries=2, base_delay=0.01, max_delay=0.05),
-    )
-    yield c
-    c.close()
-    server.reset()
+    yield from quick_retry_client(server)
 
 
 def _dataset(client: vi.Client, name: str, assets: int = 0, server: "LocalViServer | None" = None) -> str:

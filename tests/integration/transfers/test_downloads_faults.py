@@ -10,7 +10,7 @@ from typing import Iterator, List
 import pytest
 
 import vi
-from vi.retry import RetryConfig
+from tests.helpers.clients import quick_retry_client
 from vi.testing import LocalViServer
 from vi.transfers import downloads
 
@@ -25,16 +25,7 @@ def server() -> Iterator[LocalViServer]:
 
 @pytest.fixture
 def client(server: LocalViServer) -> Iterator[vi.Client]:
-    server.reset()
-    c = vi.Client(
-        secret_key=server.secret_key,
-        organization_id=server.organization_id,
-        endpoint=server.url,
-        retry_config=RetryConfig(max_retries=2, base_delay=0.01, max_delay=0.05),
-    )
-    yield c
-    c.close()
-    server.reset()
+    yield from quick_retry_client(server)
     server.app.url_ttl_seconds = 3600
 
 
